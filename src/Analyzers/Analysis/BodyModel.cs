@@ -1,0 +1,402 @@
+using System.Collections.Generic;
+using ComImpersonation.Analyzers.Api;
+using ComImpersonation.Analyzers.Flow;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace ComImpersonation.Analyzers.Analysis
+{
+    internal enum EffectKind : byte
+    {
+        Impersonate,
+        Revert,
+        Signal,
+        Await,
+
+        /// <summary><c>Key</c> now holds the result of impersonation site <c>Index</c>.</summary>
+        BindResult,
+
+        /// <summary><c>Key</c> now holds whatever <c>SourceKey</c> holds.</summary>
+        CopyResult,
+
+        /// <summary><c>Key</c> now holds something that is no impersonation's result.</summary>
+        ClearResult,
+    }
+
+    /// <summary>One thing a block does that the analysis cares about, in evaluation order.</summary>
+    internal readonly struct Effect
+    {
+        public Effect(EffectKind kind, int index = -1, object? key = null, object? sourceKey = null, IOperation? operation = null)
+        {
+            Kind = kind;
+            Index = index;
+            Key = key;
+            SourceKey = sourceKey;
+            Operation = operation;
+        }
+
+        public EffectKind Kind { get; }
+
+        /// <summary>The impersonation or signal site index, for those kinds.</summary>
+        public int Index { get; }
+
+        public object? Key { get; }
+
+        public object? SourceKey { get; }
+
+        public IOperation? Operation { get; }
+    }
+
+    /// <summary>A call that impersonates the client.</summary>
+    internal sealed class ImpersonationSite
+    {
+        public ImpersonationSite(int index, IInvocationOperation operation, ApiCall api)
+        {
+            Index = index;
+            Operation = operation;
+            Api = api;
+        }
+
+        public int Index { get; }
+
+        public IInvocationOperation Operation { get; }
+
+        public ApiCall Api { get; }
+    }
+
+    /// <summary>A call that completes the asynchronous call: <c>Signal</c>, or a local function that may call it.</summary>
+    internal sealed class SignalSite
+    {
+        public SignalSite(int index, IInvocationOperation operation, string displayName)
+        {
+            Index = index;
+            Operation = operation;
+            DisplayName = displayName;
+        }
+
+        public int Index { get; }
+
+        public IInvocationOperation Operation { get; }
+
+        public string DisplayName { get; }
+    }
+
+    /// <summary>A block's branch condition that tests an impersonation result.</summary>
+    internal readonly struct ResultTest
+    {
+        public ResultTest(int site, object? key, bool failureWhenTrue)
+        {
+            Site = site;
+            Key = key;
+            FailureWhenTrue = failureWhenTrue;
+        }
+
+        /// <summary>The impersonation tested directly (<c>if (CoImpersonateClient() &lt; 0)</c>), or -1.</summary>
+        public int Site { get; }
+
+        /// <summary>The local or capture tested (<c>if (hr &lt; 0)</c>), when <see cref="Site"/> is -1.</summary>
+        public object? Key { get; }
+
+        public bool FailureWhenTrue { get; }
+    }
+
+    /// <summary>
+    /// One body's control-flow graph with what each block does, extracted once so the fixed point never walks
+    /// operation trees. Blocks with nothing of interest have no effects and cost nothing to transfer.
+    /// </summary>
+    internal sealed class BodyModel
+    {
+        private readonly Effect[]?[] _effects;
+        private readonly ResultTest?[] _tests;
+
+        private BodyModel(ControlFlowGraph graph, Effect[]?[] effects, ResultTest?[] tests, List<ImpersonationSite> impersonations, List<SignalSite> signals, List<IFlowAnonymousFunctionOperation> anonymousFunctions, bool hasRevert, bool hasAwait)
+        {
+            Graph = graph;
+            AnonymousFunctions = anonymousFunctions;
+            _effects = effects;
+            _tests = tests;
+            Impersonations = impersonations;
+            Signals = signals;
+            HasRevert = hasRevert;
+            HasAwait = hasAwait;
+        }
+
+        public ControlFlowGraph Graph { get; }
+
+        public IReadOnlyList<ImpersonationSite> Impersonations { get; }
+
+        public IReadOnlyList<SignalSite> Signals { get; }
+
+        public bool HasRevert { get; }
+
+        /// <summary>Lambdas and anonymous methods created in this body; each has a graph of its own.</summary>
+        public IReadOnlyList<IFlowAnonymousFunctionOperation> AnonymousFunctions { get; }
+
+        public bool HasAwait { get; }
+
+        /// <summary>True when the body does nothing a rule could report on, so it needs no fixed point.</summary>
+        public bool IsInert => Impersonations.Count == 0 && Signals.Count == 0;
+
+        public Effect[]? EffectsOf(BasicBlock block) => _effects[block.Ordinal];
+
+        public ResultTest? TestOf(BasicBlock block) => _tests[block.Ordinal];
+
+        public static BodyModel Build(ControlFlowGraph graph, BodySession session)
+        {
+            var builder = new Builder(graph, session);
+            return builder.Build();
+        }
+
+        private sealed class Builder
+        {
+            private readonly ControlFlowGraph _graph;
+            private readonly BodySession _session;
+            private readonly List<ImpersonationSite> _impersonations = new List<ImpersonationSite>();
+            private readonly List<SignalSite> _signals = new List<SignalSite>();
+            private readonly List<IFlowAnonymousFunctionOperation> _anonymousFunctions = new List<IFlowAnonymousFunctionOperation>();
+            private readonly Dictionary<IOperation, int> _siteOfOperation = new Dictionary<IOperation, int>();
+            private readonly List<Effect>[] _raw;
+            private readonly Stack<(IOperation Operation, bool Expanded)> _stack = new Stack<(IOperation, bool)>();
+            private readonly List<IOperation> _children = new List<IOperation>();
+            private bool _hasRevert;
+            private bool _hasAwait;
+
+            public Builder(ControlFlowGraph graph, BodySession session)
+            {
+                _graph = graph;
+                _session = session;
+                _raw = new List<Effect>[graph.Blocks.Length];
+            }
+
+            public BodyModel Build()
+            {
+                foreach (BasicBlock block in _graph.Blocks)
+                {
+                    _session.CancellationToken.ThrowIfCancellationRequested();
+                    foreach (IOperation operation in block.Operations)
+                    {
+                        Walk(block, operation);
+                    }
+
+                    if (block.BranchValue is { } branchValue)
+                    {
+                        Walk(block, branchValue);
+                    }
+                }
+
+                HashSet<object> tracked = TrackedKeys();
+                var effects = new Effect[]?[_raw.Length];
+                var tests = new ResultTest?[_raw.Length];
+                for (int ordinal = 0; ordinal < _raw.Length; ordinal++)
+                {
+                    if (_raw[ordinal] is { } raw)
+                    {
+                        var kept = new List<Effect>(raw.Count);
+                        foreach (Effect effect in raw)
+                        {
+                            if (effect.Key is null || tracked.Contains(effect.Key))
+                            {
+                                kept.Add(effect);
+                            }
+                        }
+
+                        effects[ordinal] = kept.Count == 0 ? null : kept.ToArray();
+                    }
+
+                    tests[ordinal] = TestFor(_graph.Blocks[ordinal], tracked);
+                }
+
+                return new BodyModel(_graph, effects, tests, _impersonations, _signals, _anonymousFunctions, _hasRevert, _hasAwait);
+            }
+
+            // Post-order with an explicit stack: operands are evaluated before the operation that uses them, and
+            // deeply nested expressions cannot overflow the stack.
+            private void Walk(BasicBlock block, IOperation root)
+            {
+                _stack.Push((root, false));
+                while (_stack.Count > 0)
+                {
+                    (IOperation operation, bool expanded) = _stack.Pop();
+                    if (expanded)
+                    {
+                        Visit(block, operation);
+                        continue;
+                    }
+
+                    _stack.Push((operation, true));
+                    if (operation is IFlowAnonymousFunctionOperation)
+                    {
+                        continue; // its body runs only when (and where) the delegate is invoked
+                    }
+
+                    _children.Clear();
+                    foreach (IOperation child in operation.ChildOperations)
+                    {
+                        _children.Add(child);
+                    }
+
+                    for (int i = _children.Count - 1; i >= 0; i--)
+                    {
+                        _stack.Push((_children[i], false));
+                    }
+                }
+            }
+
+            private void Visit(BasicBlock block, IOperation operation)
+            {
+                switch (operation)
+                {
+                    case IInvocationOperation invocation:
+                        VisitInvocation(block, invocation);
+                        break;
+
+                    case IFlowAnonymousFunctionOperation anonymousFunction:
+                        _anonymousFunctions.Add(anonymousFunction);
+                        break;
+
+                    case IAwaitOperation:
+                        _hasAwait = true;
+                        Add(block, new Effect(EffectKind.Await, operation: operation));
+                        break;
+
+                    case ISimpleAssignmentOperation assignment when KeyOf(assignment.Target) is { } key:
+                        Add(block, ResultFlow(key, assignment.Value));
+                        break;
+
+                    case IFlowCaptureOperation capture:
+                        Add(block, ResultFlow(capture.Id, capture.Value));
+                        break;
+
+                    case ICompoundAssignmentOperation compound when KeyOf(compound.Target) is { } key:
+                        Add(block, new Effect(EffectKind.ClearResult, key: key));
+                        break;
+
+                    case IIncrementOrDecrementOperation increment when KeyOf(increment.Target) is { } key:
+                        Add(block, new Effect(EffectKind.ClearResult, key: key));
+                        break;
+
+                    case IArgumentOperation { Parameter.RefKind: RefKind.Out or RefKind.Ref } argument when KeyOf(argument.Value) is { } key:
+                        Add(block, new Effect(EffectKind.ClearResult, key: key));
+                        break;
+                }
+            }
+
+            private void VisitInvocation(BasicBlock block, IInvocationOperation invocation)
+            {
+                ApiCall call = _session.Api.Classify(invocation.TargetMethod);
+                switch (call.Operation)
+                {
+                    case ApiOperation.Impersonate:
+                        int site = _impersonations.Count;
+                        _impersonations.Add(new ImpersonationSite(site, invocation, call));
+                        _siteOfOperation[invocation] = site;
+                        Add(block, new Effect(EffectKind.Impersonate, site, operation: invocation));
+                        return;
+
+                    case ApiOperation.Revert:
+                        _hasRevert = true;
+                        Add(block, new Effect(EffectKind.Revert, operation: invocation));
+                        return;
+
+                    case ApiOperation.Signal:
+                        AddSignal(block, invocation, call.DisplayName);
+                        return;
+                }
+
+                if (invocation.TargetMethod.MethodKind == MethodKind.LocalFunction
+                    && _session.LocalFunctionMaySignal(invocation.TargetMethod))
+                {
+                    AddSignal(block, invocation, invocation.TargetMethod.Name);
+                }
+            }
+
+            private void AddSignal(BasicBlock block, IInvocationOperation invocation, string displayName)
+            {
+                int index = _signals.Count;
+                _signals.Add(new SignalSite(index, invocation, displayName));
+                Add(block, new Effect(EffectKind.Signal, index, operation: invocation));
+            }
+
+            private Effect ResultFlow(object key, IOperation value)
+            {
+                value = ResultChecks.Unwrap(value);
+                if (_siteOfOperation.TryGetValue(value, out int site))
+                {
+                    return new Effect(EffectKind.BindResult, site, key);
+                }
+
+                if (KeyOf(value) is { } sourceKey)
+                {
+                    return new Effect(EffectKind.CopyResult, key: key, sourceKey: sourceKey);
+                }
+
+                return new Effect(EffectKind.ClearResult, key: key);
+            }
+
+            private void Add(BasicBlock block, Effect effect) =>
+                (_raw[block.Ordinal] ??= new List<Effect>()).Add(effect);
+
+            /// <summary>The keys that can ever hold an impersonation result; effects on other keys are dropped.</summary>
+            private HashSet<object> TrackedKeys()
+            {
+                var tracked = new HashSet<object>();
+                bool grew;
+                do
+                {
+                    grew = false;
+                    foreach (List<Effect>? list in _raw)
+                    {
+                        if (list is null)
+                        {
+                            continue;
+                        }
+
+                        foreach (Effect effect in list)
+                        {
+                            if ((effect.Kind == EffectKind.BindResult
+                                    || (effect.Kind == EffectKind.CopyResult && tracked.Contains(effect.SourceKey!)))
+                                && tracked.Add(effect.Key!))
+                            {
+                                grew = true;
+                            }
+                        }
+                    }
+                }
+                while (grew);
+
+                return tracked;
+            }
+
+            private ResultTest? TestFor(BasicBlock block, HashSet<object> tracked)
+            {
+                if (block.ConditionKind == ControlFlowConditionKind.None
+                    || block.BranchValue is null
+                    || !ResultChecks.TryGetFailureTest(block.BranchValue, out IOperation tested, out bool failureWhenTrue))
+                {
+                    return null;
+                }
+
+                if (_siteOfOperation.TryGetValue(tested, out int site))
+                {
+                    return new ResultTest(site, key: null, failureWhenTrue);
+                }
+
+                if (KeyOf(tested) is { } key && tracked.Contains(key))
+                {
+                    return new ResultTest(-1, key, failureWhenTrue);
+                }
+
+                return null;
+            }
+
+            private static object? KeyOf(IOperation operation) => ResultChecks.Unwrap(operation) switch
+            {
+                ILocalReferenceOperation local => local.Local,
+                IParameterReferenceOperation parameter => parameter.Parameter,
+                IFlowCaptureReferenceOperation capture => capture.Id,
+                _ => null,
+            };
+        }
+    }
+}

@@ -1,0 +1,120 @@
+using System.Collections.Generic;
+using System.Threading;
+using ComImpersonation.Analyzers.Api;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+
+namespace ComImpersonation.Analyzers.Analysis
+{
+    /// <summary>
+    /// One code block (a member's body) with every body inside it: the member's own graph and those of its
+    /// lambdas and local functions, each analysed on its own. Also answers what a local function call may do.
+    /// </summary>
+    internal sealed class BodySession
+    {
+        private readonly Dictionary<IMethodSymbol, ControlFlowGraph> _localFunctionGraphs =
+            new Dictionary<IMethodSymbol, ControlFlowGraph>(SymbolEqualityComparer.Default);
+
+        private readonly Dictionary<ControlFlowGraph, BodyModel> _models = new Dictionary<ControlFlowGraph, BodyModel>();
+        private readonly Dictionary<IMethodSymbol, bool> _maySignal = new Dictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
+        private readonly List<Body> _bodies = new List<Body>();
+
+        public BodySession(ControlFlowGraph root, ISymbol owner, ApiModel api, CancellationToken cancellationToken)
+        {
+            Api = api;
+            CancellationToken = cancellationToken;
+            RegisterLocalFunctions(root);
+            _bodies.Add(new Body(root, owner as IMethodSymbol));
+        }
+
+        public ApiModel Api { get; }
+
+        public CancellationToken CancellationToken { get; }
+
+        /// <summary>Every body of the code block, outermost first, with its model.</summary>
+        public IEnumerable<(Body Body, BodyModel Model)> Bodies()
+        {
+            for (int i = 0; i < _bodies.Count; i++)
+            {
+                Body body = _bodies[i];
+                BodyModel model = ModelOf(body.Graph);
+                foreach (var anonymousFunction in model.AnonymousFunctions)
+                {
+                    ControlFlowGraph graph = body.Graph.GetAnonymousFunctionControlFlowGraph(anonymousFunction, CancellationToken);
+                    RegisterLocalFunctions(graph);
+                    _bodies.Add(new Body(graph, anonymousFunction.Symbol));
+                }
+
+                yield return (body, model);
+            }
+        }
+
+        /// <summary>A local function may signal when its body, or a local function it calls, does.</summary>
+        public bool LocalFunctionMaySignal(IMethodSymbol localFunction)
+        {
+            localFunction = (IMethodSymbol)localFunction.OriginalDefinition;
+            if (_maySignal.TryGetValue(localFunction, out bool known))
+            {
+                return known;
+            }
+
+            if (!_localFunctionGraphs.TryGetValue(localFunction, out ControlFlowGraph? graph))
+            {
+                return false;
+            }
+
+            // Recursion is cut off by assuming "no" while the function is being summarised.
+            _maySignal[localFunction] = false;
+            bool maySignal = ModelOf(graph).Signals.Count > 0;
+            _maySignal[localFunction] = maySignal;
+            return maySignal;
+        }
+
+        private BodyModel ModelOf(ControlFlowGraph graph)
+        {
+            if (!_models.TryGetValue(graph, out BodyModel? model))
+            {
+                model = BodyModel.Build(graph, this);
+                _models[graph] = model;
+            }
+
+            return model;
+        }
+
+        private void RegisterLocalFunctions(ControlFlowGraph graph)
+        {
+            var regions = new Stack<ControlFlowRegion>();
+            regions.Push(graph.Root);
+            while (regions.Count > 0)
+            {
+                ControlFlowRegion region = regions.Pop();
+                foreach (IMethodSymbol localFunction in region.LocalFunctions)
+                {
+                    ControlFlowGraph localGraph = graph.GetLocalFunctionControlFlowGraph(localFunction, CancellationToken);
+                    _localFunctionGraphs[localFunction] = localGraph;
+                    _bodies.Add(new Body(localGraph, localFunction));
+                    RegisterLocalFunctions(localGraph);
+                }
+
+                foreach (ControlFlowRegion nested in region.NestedRegions)
+                {
+                    regions.Push(nested);
+                }
+            }
+        }
+
+        /// <summary>A body with its own graph: a member, lambda, anonymous method or local function.</summary>
+        internal readonly struct Body
+        {
+            public Body(ControlFlowGraph graph, IMethodSymbol? symbol)
+            {
+                Graph = graph;
+                Symbol = symbol;
+            }
+
+            public ControlFlowGraph Graph { get; }
+
+            public IMethodSymbol? Symbol { get; }
+        }
+    }
+}

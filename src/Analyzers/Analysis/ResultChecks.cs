@@ -1,0 +1,172 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace ComImpersonation.Analyzers.Analysis
+{
+    /// <summary>
+    /// Recognises the ways code tests an HRESULT for failure (SPEC §2 "Results"): comparisons with zero or
+    /// <c>S_OK</c>, <c>.Failed</c> / <c>.Succeeded</c>, <c>FAILED(...)</c> / <c>SUCCEEDED(...)</c>, patterns, and
+    /// negations of these. The tested value is returned unwrapped so the caller can tell whose result it is.
+    /// </summary>
+    internal static class ResultChecks
+    {
+        /// <summary>
+        /// True when <paramref name="condition"/> tests an HRESULT: <paramref name="tested"/> is the HRESULT
+        /// operand, <paramref name="failureWhenTrue"/> whether the condition being true means failure.
+        /// </summary>
+        public static bool TryGetFailureTest(IOperation condition, out IOperation tested, out bool failureWhenTrue)
+        {
+            condition = Unwrap(condition);
+            switch (condition)
+            {
+                case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not
+                    when TryGetFailureTest(not.Operand, out tested, out bool inner):
+                    failureWhenTrue = !inner;
+                    return true;
+
+                case IBinaryOperation binary:
+                    return TryGetComparison(binary, out tested, out failureWhenTrue);
+
+                case IInvocationOperation { Arguments.Length: 1 } call
+                    when call.TargetMethod.Name is "FAILED" or "SUCCEEDED":
+                    tested = Unwrap(call.Arguments[0].Value);
+                    failureWhenTrue = call.TargetMethod.Name == "FAILED";
+                    return true;
+
+                case IPropertyReferenceOperation { Instance: { } instance } property
+                    when property.Property.Name is "Failed" or "Succeeded":
+                    tested = StripValueField(Unwrap(instance));
+                    failureWhenTrue = property.Property.Name == "Failed";
+                    return true;
+
+                case IFieldReferenceOperation { Instance: { } instance } field
+                    when field.Field.Name is "Failed" or "Succeeded":
+                    tested = StripValueField(Unwrap(instance));
+                    failureWhenTrue = field.Field.Name == "Failed";
+                    return true;
+
+                case IIsPatternOperation isPattern when TryGetPatternTest(isPattern.Pattern, out failureWhenTrue):
+                    tested = StripValueField(Unwrap(isPattern.Value));
+                    return true;
+            }
+
+            tested = null!;
+            failureWhenTrue = false;
+            return false;
+        }
+
+        /// <summary>Removes conversions and parentheses, which do not change what a value says about success.</summary>
+        public static IOperation Unwrap(IOperation operation)
+        {
+            while (true)
+            {
+                switch (operation)
+                {
+                    case IConversionOperation conversion:
+                        operation = conversion.Operand;
+                        continue;
+                    case IParenthesizedOperation parenthesized:
+                        operation = parenthesized.Operand;
+                        continue;
+                    default:
+                        return operation;
+                }
+            }
+        }
+
+        private static bool TryGetComparison(IBinaryOperation binary, out IOperation tested, out bool failureWhenTrue)
+        {
+            tested = null!;
+            failureWhenTrue = false;
+            BinaryOperatorKind kind = binary.OperatorKind;
+            IOperation left = Unwrap(binary.LeftOperand);
+            IOperation right = Unwrap(binary.RightOperand);
+            if (IsSuccessConstant(right))
+            {
+                tested = StripValueField(left);
+            }
+            else if (IsSuccessConstant(left))
+            {
+                tested = StripValueField(right);
+                kind = Mirror(kind);
+            }
+            else
+            {
+                return false;
+            }
+
+            switch (kind)
+            {
+                case BinaryOperatorKind.LessThan:           // hr < 0
+                case BinaryOperatorKind.NotEquals:          // hr != 0, hr != S_OK
+                    failureWhenTrue = true;
+                    return true;
+                case BinaryOperatorKind.GreaterThanOrEqual: // hr >= 0
+                case BinaryOperatorKind.Equals:             // hr == 0, hr == S_OK
+                    failureWhenTrue = false;
+                    return true;
+                default:
+                    tested = null!;
+                    return false;
+            }
+        }
+
+        private static bool TryGetPatternTest(IPatternOperation pattern, out bool failureWhenTrue)
+        {
+            switch (pattern)
+            {
+                case INegatedPatternOperation negated when TryGetPatternTest(negated.Pattern, out bool inner):
+                    failureWhenTrue = !inner;
+                    return true;
+                case IRelationalPatternOperation relational when IsSuccessConstant(Unwrap(relational.Value)):
+                    failureWhenTrue = relational.OperatorKind == BinaryOperatorKind.LessThan;
+                    return relational.OperatorKind is BinaryOperatorKind.LessThan or BinaryOperatorKind.GreaterThanOrEqual;
+                case IConstantPatternOperation constant when IsSuccessConstant(Unwrap(constant.Value)):
+                    failureWhenTrue = false; // hr is 0
+                    return true;
+            }
+
+            failureWhenTrue = false;
+            return false;
+        }
+
+        private static BinaryOperatorKind Mirror(BinaryOperatorKind kind) => kind switch
+        {
+            BinaryOperatorKind.LessThan => BinaryOperatorKind.GreaterThan,
+            BinaryOperatorKind.GreaterThan => BinaryOperatorKind.LessThan,
+            BinaryOperatorKind.LessThanOrEqual => BinaryOperatorKind.GreaterThanOrEqual,
+            BinaryOperatorKind.GreaterThanOrEqual => BinaryOperatorKind.LessThanOrEqual,
+            _ => kind,
+        };
+
+        /// <summary>Zero or <c>S_OK</c> (a constant, or the static field HRESULT structs expose).</summary>
+        private static bool IsSuccessConstant(IOperation operation)
+        {
+            if (operation.ConstantValue.HasValue)
+            {
+                return operation.ConstantValue.Value switch
+                {
+                    int i => i == 0,
+                    uint u => u == 0,
+                    long l => l == 0,
+                    _ => false,
+                };
+            }
+
+            return operation is IFieldReferenceOperation { Field: { IsStatic: true, Name: "S_OK" } }
+                || operation is IPropertyReferenceOperation { Property: { IsStatic: true, Name: "S_OK" } };
+        }
+
+        /// <summary><c>hr.Value</c> of an HRESULT struct says what <c>hr</c> says.</summary>
+        private static IOperation StripValueField(IOperation operation)
+        {
+            if (operation is IFieldReferenceOperation { Field.Name: "Value", Instance: { } instance }
+                && instance.Type is { Name: "HRESULT", TypeKind: TypeKind.Struct })
+            {
+                return Unwrap(instance);
+            }
+
+            return operation;
+        }
+    }
+}

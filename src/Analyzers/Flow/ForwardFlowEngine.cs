@@ -1,0 +1,393 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+
+namespace ComImpersonation.Analyzers.Flow
+{
+    /// <summary>
+    /// A worklist fixed point of a forward data-flow analysis over one <see cref="ControlFlowGraph"/>.
+    /// <list type="bullet">
+    /// <item>Branches that leave <c>try</c> regions run their <c>finally</c> regions first, each under its own
+    /// <see cref="FlowContext"/>, then continue to the branch's destination.</item>
+    /// <item>A <c>catch</c>, filter, or exceptional <c>finally</c> starts from the join of every state seen inside
+    /// its <c>try</c> region: an exception can be thrown anywhere there.</item>
+    /// <item>Only reachable code gets a state; the number of steps is bounded, and an analysis that does not
+    /// converge within the bound reports nothing rather than something wrong.</item>
+    /// </list>
+    /// </summary>
+    internal sealed class ForwardFlowEngine<TState>
+        where TState : struct
+    {
+        private readonly ControlFlowGraph _graph;
+        private readonly IFlowDomain<TState> _domain;
+        private readonly CancellationToken _cancellationToken;
+
+        private readonly Dictionary<NodeKey, TState> _inputs = new Dictionary<NodeKey, TState>();
+        private readonly Dictionary<NodeKey, TState> _intermediates = new Dictionary<NodeKey, TState>();
+        private readonly List<FlowContext?>[] _contextsByBlock;
+        private readonly Queue<NodeKey> _worklist = new Queue<NodeKey>();
+        private readonly HashSet<NodeKey> _queued = new HashSet<NodeKey>();
+        private readonly Dictionary<BranchKey, FlowContext> _branchContexts = new Dictionary<BranchKey, FlowContext>();
+        private readonly Dictionary<RegionKey, FlowContext> _exceptionContexts = new Dictionary<RegionKey, FlowContext>();
+        private readonly List<ControlFlowRegion> _protectedRegions = new List<ControlFlowRegion>();
+
+        private ForwardFlowEngine(ControlFlowGraph graph, IFlowDomain<TState> domain, CancellationToken cancellationToken)
+        {
+            _graph = graph;
+            _domain = domain;
+            _cancellationToken = cancellationToken;
+            _contextsByBlock = new List<FlowContext?>[graph.Blocks.Length];
+            CollectProtectedRegions(graph.Root);
+        }
+
+        /// <summary>Runs the analysis to its fixed point; null when it did not converge within the step bound.</summary>
+        public static FlowResult<TState>? Run(ControlFlowGraph graph, IFlowDomain<TState> domain, TState entryState, CancellationToken cancellationToken)
+        {
+            var engine = new ForwardFlowEngine<TState>(graph, domain, cancellationToken);
+            return engine.Solve(entryState);
+        }
+
+        private FlowResult<TState>? Solve(TState entryState)
+        {
+            // Each node's state only grows and the lattice has finite height for a given graph, so this bound is
+            // only ever reached by pathological input; it keeps the cost linear in the graph's size.
+            long budget = 200L + (64L * _graph.Blocks.Length);
+            Propagate(0, context: null, entryState);
+            do
+            {
+                while (_worklist.Count > 0)
+                {
+                    _cancellationToken.ThrowIfCancellationRequested();
+                    if (--budget < 0)
+                    {
+                        return null;
+                    }
+
+                    NodeKey node = _worklist.Dequeue();
+                    _queued.Remove(node);
+                    Process(node);
+                }
+            }
+            while (SeedHandlers());
+
+            _inputs.TryGetValue(new NodeKey(_graph.Blocks.Length - 1, null), out TState exit);
+            if (!_inputs.ContainsKey(new NodeKey(_graph.Blocks.Length - 1, null)))
+            {
+                exit = _domain.Bottom;
+            }
+
+            return new FlowResult<TState>(_graph, _inputs, exit);
+        }
+
+        private void Process(NodeKey node)
+        {
+            BasicBlock block = _graph.Blocks[node.Ordinal];
+            TState input = _inputs[node];
+            TState output = _domain.Transfer(block, input, out TState intermediate);
+
+            _intermediates[node] = _intermediates.TryGetValue(node, out TState previous)
+                ? _domain.Join(previous, intermediate)
+                : intermediate;
+
+            if (block.ConditionalSuccessor is { } conditional)
+            {
+                Follow(conditional, _domain.OnEdge(block, output, isConditionalSuccessor: true), node.Context);
+            }
+
+            if (block.FallThroughSuccessor is { } fallThrough)
+            {
+                Follow(fallThrough, _domain.OnEdge(block, output, isConditionalSuccessor: false), node.Context);
+            }
+        }
+
+        private void Follow(ControlFlowBranch branch, TState state, FlowContext? context)
+        {
+            if (_domain.IsBottom(state))
+            {
+                return;
+            }
+
+            switch (branch.Semantics)
+            {
+                case ControlFlowBranchSemantics.Regular:
+                case ControlFlowBranchSemantics.Return:
+                    if (!branch.FinallyRegions.IsEmpty)
+                    {
+                        FlowContext running = BranchContext(branch, 0, context);
+                        Propagate(branch.FinallyRegions[0].FirstBlockOrdinal, running, state);
+                    }
+                    else if (branch.Destination is { } destination)
+                    {
+                        Propagate(destination.Ordinal, context, state);
+                    }
+
+                    break;
+
+                case ControlFlowBranchSemantics.StructuredExceptionHandling:
+                    // The end of a finally region: continue where the reason for running it continues.
+                    if (context is { IsExceptional: false } running2
+                        && Contains(running2.RunningRegion, branch.Source.Ordinal))
+                    {
+                        ContinueAfterFinally(running2, state);
+                    }
+
+                    // An exceptional finally (or a filter) ends here: the exception goes on to an enclosing
+                    // handler, which already starts from the join of every state in its try region.
+                    break;
+
+                default:
+                    // Throw, rethrow, program termination, error: no normal successor.
+                    break;
+            }
+        }
+
+        private void ContinueAfterFinally(FlowContext running, TState state)
+        {
+            ControlFlowBranch branch = running.Branch!;
+            int next = running.FinallyIndex + 1;
+            if (next < branch.FinallyRegions.Length)
+            {
+                Propagate(branch.FinallyRegions[next].FirstBlockOrdinal, BranchContext(branch, next, running.Parent), state);
+            }
+            else if (branch.Destination is { } destination)
+            {
+                Propagate(destination.Ordinal, running.Parent, state);
+            }
+        }
+
+        /// <summary>Starts catch, filter and exceptional-finally regions; true when any of their inputs grew.</summary>
+        private bool SeedHandlers()
+        {
+            bool changed = false;
+            foreach (ControlFlowRegion tryRegion in _protectedRegions)
+            {
+                List<FlowContext?>? entryContexts = _contextsByBlock[tryRegion.FirstBlockOrdinal];
+                if (entryContexts is null)
+                {
+                    continue; // the try region is unreachable
+                }
+
+                ControlFlowRegion enclosing = tryRegion.EnclosingRegion!;
+                foreach (FlowContext? entryContext in entryContexts.ToArray())
+                {
+                    if (!TryJoinInside(tryRegion, entryContext, out TState thrown))
+                    {
+                        continue;
+                    }
+
+                    foreach (ControlFlowRegion handler in enclosing.NestedRegions)
+                    {
+                        if (ReferenceEquals(handler, tryRegion))
+                        {
+                            continue;
+                        }
+
+                        switch (handler.Kind)
+                        {
+                            case ControlFlowRegionKind.Finally:
+                                changed |= Propagate(handler.FirstBlockOrdinal, ExceptionContext(handler, entryContext), thrown);
+                                break;
+                            case ControlFlowRegionKind.Catch:
+                                changed |= Propagate(handler.FirstBlockOrdinal, entryContext, thrown);
+                                break;
+                            case ControlFlowRegionKind.FilterAndHandler:
+                                // The filter runs first; the handler runs when it accepts. Both see the thrown state.
+                                foreach (ControlFlowRegion part in handler.NestedRegions)
+                                {
+                                    changed |= Propagate(part.FirstBlockOrdinal, entryContext, thrown);
+                                }
+
+                                break;
+                        }
+                    }
+                }
+            }
+
+            return changed;
+        }
+
+        private bool TryJoinInside(ControlFlowRegion region, FlowContext? entryContext, out TState joined)
+        {
+            joined = _domain.Bottom;
+            bool any = false;
+            for (int ordinal = region.FirstBlockOrdinal; ordinal <= region.LastBlockOrdinal; ordinal++)
+            {
+                List<FlowContext?>? contexts = _contextsByBlock[ordinal];
+                if (contexts is null)
+                {
+                    continue;
+                }
+
+                foreach (FlowContext? context in contexts)
+                {
+                    if (FlowContext.IsWithin(context, entryContext)
+                        && _intermediates.TryGetValue(new NodeKey(ordinal, context), out TState state))
+                    {
+                        joined = any ? _domain.Join(joined, state) : state;
+                        any = true;
+                    }
+                }
+            }
+
+            return any;
+        }
+
+        private bool Propagate(int ordinal, FlowContext? context, TState state)
+        {
+            var key = new NodeKey(ordinal, context);
+            if (_inputs.TryGetValue(key, out TState existing))
+            {
+                TState joined = _domain.Join(existing, state);
+                if (_domain.StateEquals(joined, existing))
+                {
+                    return false;
+                }
+
+                _inputs[key] = joined;
+            }
+            else
+            {
+                _inputs[key] = state;
+                (_contextsByBlock[ordinal] ??= new List<FlowContext?>()).Add(context);
+            }
+
+            if (_queued.Add(key))
+            {
+                _worklist.Enqueue(key);
+            }
+
+            return true;
+        }
+
+        private FlowContext BranchContext(ControlFlowBranch branch, int index, FlowContext? parent)
+        {
+            var key = new BranchKey(branch, index, parent);
+            if (!_branchContexts.TryGetValue(key, out FlowContext? context))
+            {
+                context = FlowContext.ForBranch(branch, index, parent);
+                _branchContexts.Add(key, context);
+            }
+
+            return context;
+        }
+
+        private FlowContext ExceptionContext(ControlFlowRegion finallyRegion, FlowContext? parent)
+        {
+            var key = new RegionKey(finallyRegion, parent);
+            if (!_exceptionContexts.TryGetValue(key, out FlowContext? context))
+            {
+                context = FlowContext.ForException(finallyRegion, parent);
+                _exceptionContexts.Add(key, context);
+            }
+
+            return context;
+        }
+
+        private void CollectProtectedRegions(ControlFlowRegion region)
+        {
+            if (region.Kind == ControlFlowRegionKind.Try)
+            {
+                _protectedRegions.Add(region);
+            }
+
+            foreach (ControlFlowRegion nested in region.NestedRegions)
+            {
+                CollectProtectedRegions(nested);
+            }
+        }
+
+        private static bool Contains(ControlFlowRegion region, int ordinal) =>
+            region.FirstBlockOrdinal <= ordinal && ordinal <= region.LastBlockOrdinal;
+
+        internal readonly struct NodeKey : IEquatable<NodeKey>
+        {
+            public NodeKey(int ordinal, FlowContext? context)
+            {
+                Ordinal = ordinal;
+                Context = context;
+            }
+
+            public int Ordinal { get; }
+
+            public FlowContext? Context { get; }
+
+            public bool Equals(NodeKey other) => Ordinal == other.Ordinal && ReferenceEquals(Context, other.Context);
+
+            public override bool Equals(object? obj) => obj is NodeKey other && Equals(other);
+
+            public override int GetHashCode() => (Ordinal * 397) ^ (Context is null ? 0 : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(Context));
+        }
+
+        private readonly struct BranchKey : IEquatable<BranchKey>
+        {
+            private readonly ControlFlowBranch _branch;
+            private readonly int _index;
+            private readonly FlowContext? _parent;
+
+            public BranchKey(ControlFlowBranch branch, int index, FlowContext? parent)
+            {
+                _branch = branch;
+                _index = index;
+                _parent = parent;
+            }
+
+            public bool Equals(BranchKey other) =>
+                ReferenceEquals(_branch, other._branch) && _index == other._index && ReferenceEquals(_parent, other._parent);
+
+            public override bool Equals(object? obj) => obj is BranchKey other && Equals(other);
+
+            public override int GetHashCode() =>
+                System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(_branch) ^ (_index * 31)
+                ^ (_parent is null ? 0 : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(_parent));
+        }
+
+        private readonly struct RegionKey : IEquatable<RegionKey>
+        {
+            private readonly ControlFlowRegion _region;
+            private readonly FlowContext? _parent;
+
+            public RegionKey(ControlFlowRegion region, FlowContext? parent)
+            {
+                _region = region;
+                _parent = parent;
+            }
+
+            public bool Equals(RegionKey other) => ReferenceEquals(_region, other._region) && ReferenceEquals(_parent, other._parent);
+
+            public override bool Equals(object? obj) => obj is RegionKey other && Equals(other);
+
+            public override int GetHashCode() =>
+                System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(_region)
+                ^ (_parent is null ? 0 : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(_parent));
+        }
+    }
+
+    /// <summary>The fixed point: each reachable block's input state, per context, and the state at normal exit.</summary>
+    internal sealed class FlowResult<TState>
+        where TState : struct
+    {
+        private readonly Dictionary<ForwardFlowEngine<TState>.NodeKey, TState> _inputs;
+
+        internal FlowResult(ControlFlowGraph graph, Dictionary<ForwardFlowEngine<TState>.NodeKey, TState> inputs, TState normalExit)
+        {
+            Graph = graph;
+            _inputs = inputs;
+            NormalExit = normalExit;
+        }
+
+        public ControlFlowGraph Graph { get; }
+
+        /// <summary>The join of the states with which the method returns normally (bottom if it never does).</summary>
+        public TState NormalExit { get; }
+
+        /// <summary>Every reachable (block, context) with its input state, in no particular order.</summary>
+        public IEnumerable<KeyValuePair<BasicBlock, TState>> BlockInputs()
+        {
+            foreach (KeyValuePair<ForwardFlowEngine<TState>.NodeKey, TState> entry in _inputs)
+            {
+                yield return new KeyValuePair<BasicBlock, TState>(Graph.Blocks[entry.Key.Ordinal], entry.Value);
+            }
+        }
+    }
+}

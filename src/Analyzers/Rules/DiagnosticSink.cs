@@ -1,0 +1,30 @@
+using System;
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+
+namespace ComImpersonation.Analyzers.Rules
+{
+    /// <summary>Reports diagnostics for one code block, once per rule and location.</summary>
+    internal sealed class DiagnosticSink
+    {
+        private readonly Action<Diagnostic> _report;
+        private readonly HashSet<(string Id, Location Location)> _reported = new HashSet<(string, Location)>();
+
+        public DiagnosticSink(Action<Diagnostic> report)
+        {
+            _report = report;
+        }
+
+        public void Report(DiagnosticDescriptor descriptor, SyntaxNode node, params object[] messageArguments)
+        {
+            Location location = node.GetLocation();
+            if (_reported.Add((descriptor.Id, location)))
+            {
+                _report(Diagnostic.Create(descriptor, location, messageArguments));
+            }
+        }
+
+        /// <summary>The 1-based line a node starts on, for messages that point at an earlier call.</summary>
+        public static int LineOf(SyntaxNode node) => node.GetLocation().GetLineSpan().StartLinePosition.Line + 1;
+    }
+}

@@ -1,0 +1,21 @@
+using ComImpersonation.Analyzers.Analysis;
+
+namespace ComImpersonation.Analyzers.Rules
+{
+    /// <summary>COMIMP003: a signal that may run while the thread is impersonating, reported at the signal.</summary>
+    internal static class ImpersonationActiveAtSignalRule
+    {
+        public static void Report(BodyFindings findings, DiagnosticSink sink)
+        {
+            foreach ((SignalSite signal, ImpersonationSite impersonation) in findings.SignalledWhileImpersonating)
+            {
+                sink.Report(
+                    Descriptors.ImpersonationActiveAtSignal,
+                    signal.Operation.Syntax,
+                    signal.DisplayName,
+                    impersonation.Api.DisplayName,
+                    DiagnosticSink.LineOf(impersonation.Operation.Syntax));
+            }
+        }
+    }
+}
