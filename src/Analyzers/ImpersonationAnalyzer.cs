@@ -6,6 +6,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace ComImpersonation.Analyzers
 {
@@ -52,6 +53,9 @@ namespace ComImpersonation.Analyzers
             var sink = new DiagnosticSink(context.ReportDiagnostic);
             foreach ((BodySession.Body body, BodyModel model) in session.Bodies())
             {
+                UncheckedResultRule.Report(model, context.CodeBlock, sink);
+                ImpersonationInFinishRule.Report(context.OwningSymbol, model, sink);
+
                 BodyFindings? findings = BodyFindings.Analyze(body, model, context.CancellationToken);
                 if (findings is null)
                 {
@@ -61,23 +65,105 @@ namespace ComImpersonation.Analyzers
                 ImpersonationAfterSignalRule.Report(findings, sink);
                 ImpersonationNotRevertedRule.Report(findings, sink);
                 ImpersonationActiveAtSignalRule.Report(findings, sink);
+                ImpersonationOffThreadRule.Report(findings, session.HandoffOf(body), sink);
+                RevertNotInFinallyRule.Report(findings, sink);
+            }
+
+            foreach (Handoff handoff in session.MethodGroupHandoffs())
+            {
+                if (FirstImpersonationIn(handoff.Method!, context.SemanticModel, api) is { } site)
+                {
+                    ImpersonationOffThreadRule.ReportMethodGroup(handoff, site, sink);
+                }
             }
         }
 
-        /// <summary>The syntactic pre-check: does the block call anything by a name the API model could recognise?</summary>
+        /// <summary>
+        /// The syntactic pre-check: does the block call anything by a name the API model could recognise, or hand a
+        /// method group to an API that may run it on another thread?
+        /// </summary>
         private static bool MentionsCandidate(SyntaxNode codeBlock, ApiModel api)
         {
             foreach (SyntaxNode node in codeBlock.DescendantNodes())
             {
-                if (node is InvocationExpressionSyntax invocation
-                    && ApiModel.InvokedName(invocation) is { } name
-                    && api.CandidateNames.Contains(name))
+                switch (node)
+                {
+                    case InvocationExpressionSyntax invocation when ApiModel.InvokedName(invocation) is { } name:
+                        if (api.CandidateNames.Contains(name)
+                            || (ApiModel.IsThreadHandoffName(name) && PassesMethodGroup(invocation.ArgumentList)))
+                        {
+                            return true;
+                        }
+
+                        break;
+
+                    case BaseObjectCreationExpressionSyntax creation when creation.ArgumentList is { } arguments:
+                        if (CouldBeThreadHandoff(creation) && PassesMethodGroup(arguments))
+                        {
+                            return true;
+                        }
+
+                        break;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool CouldBeThreadHandoff(BaseObjectCreationExpressionSyntax creation) => creation switch
+        {
+            ObjectCreationExpressionSyntax { Type: var type } => RightmostName(type) is "Thread" or "Timer",
+            _ => true, // target-typed new(...): the type is not written
+        };
+
+        private static string? RightmostName(TypeSyntax type) => type switch
+        {
+            SimpleNameSyntax simple => simple.Identifier.ValueText,
+            QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
+            AliasQualifiedNameSyntax alias => alias.Name.Identifier.ValueText,
+            _ => null,
+        };
+
+        private static bool PassesMethodGroup(ArgumentListSyntax arguments)
+        {
+            foreach (ArgumentSyntax argument in arguments.Arguments)
+            {
+                if (argument.Expression is IdentifierNameSyntax or MemberAccessExpressionSyntax)
                 {
                     return true;
                 }
             }
 
             return false;
+        }
+
+        /// <summary>
+        /// The first impersonation written in the body of an ordinary method in the same syntax tree (other trees
+        /// would need another semantic model; method summaries cover them).
+        /// </summary>
+        private static ImpersonationSite? FirstImpersonationIn(IMethodSymbol method, SemanticModel semanticModel, ApiModel api)
+        {
+            foreach (SyntaxReference reference in method.DeclaringSyntaxReferences)
+            {
+                if (reference.SyntaxTree != semanticModel.SyntaxTree)
+                {
+                    continue;
+                }
+
+                foreach (SyntaxNode node in reference.GetSyntax().DescendantNodes())
+                {
+                    if (node is InvocationExpressionSyntax invocation
+                        && ApiModel.InvokedName(invocation) is { } name
+                        && api.CandidateNames.Contains(name)
+                        && semanticModel.GetOperation(invocation) is IInvocationOperation operation
+                        && api.Classify(operation.TargetMethod) is { Operation: ApiOperation.Impersonate } call)
+                    {
+                        return new ImpersonationSite(0, operation, call);
+                    }
+                }
+            }
+
+            return null;
         }
     }
 }

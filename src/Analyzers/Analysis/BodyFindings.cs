@@ -14,6 +14,8 @@ namespace ComImpersonation.Analyzers.Analysis
     {
         private readonly HashSet<int> _afterSignal = new HashSet<int>();
         private readonly HashSet<int> _signalWhileActive = new HashSet<int>();
+        private readonly HashSet<int> _afterAwait = new HashSet<int>();
+        private readonly HashSet<int> _acrossAwait = new HashSet<int>();
 
         private BodyFindings(BodySession.Body body, BodyModel model)
         {
@@ -33,6 +35,15 @@ namespace ComImpersonation.Analyzers.Analysis
 
         /// <summary>Impersonations that may still be active when the body returns normally.</summary>
         public List<ImpersonationSite> ActiveAtNormalExit { get; } = new List<ImpersonationSite>();
+
+        /// <summary>Impersonations that may still be active when an exception leaves the body.</summary>
+        public List<ImpersonationSite> ActiveAtExceptionalExit { get; } = new List<ImpersonationSite>();
+
+        /// <summary>Impersonations that may run after an <c>await</c> (possibly on another thread).</summary>
+        public List<ImpersonationSite> ImpersonatedAfterAwait { get; } = new List<ImpersonationSite>();
+
+        /// <summary>Impersonations that may still be active at an <c>await</c>, each with the first such await.</summary>
+        public List<(ImpersonationSite Impersonation, IOperation Await)> ActiveAcrossAwait { get; } = new List<(ImpersonationSite, IOperation)>();
 
         /// <summary>
         /// The body impersonates on every path that returns normally and never reverts: it hands the impersonation
@@ -73,8 +84,15 @@ namespace ComImpersonation.Analyzers.Analysis
                 findings.IsImpersonationWrapper = exit.AlwaysImpersonated && !model.HasRevert;
             }
 
+            foreach (int site in result.ExceptionalExit.Active)
+            {
+                findings.ActiveAtExceptionalExit.Add(model.Impersonations[site]);
+            }
+
             findings.ImpersonatedAfterSignal.Sort((a, b) => a.Impersonation.Index.CompareTo(b.Impersonation.Index));
             findings.SignalledWhileImpersonating.Sort((a, b) => a.Signal.Index.CompareTo(b.Signal.Index));
+            findings.ImpersonatedAfterAwait.Sort((a, b) => a.Index.CompareTo(b.Index));
+            findings.ActiveAcrossAwait.Sort((a, b) => a.Impersonation.Index.CompareTo(b.Impersonation.Index));
             return findings;
         }
 
@@ -83,6 +101,11 @@ namespace ComImpersonation.Analyzers.Analysis
             if (before.Signal >= 0 && _afterSignal.Add(site.Index))
             {
                 ImpersonatedAfterSignal.Add((site, Model.Signals[before.Signal]));
+            }
+
+            if (before.MayHaveAwaited && _afterAwait.Add(site.Index))
+            {
+                ImpersonatedAfterAwait.Add(site);
             }
         }
 
@@ -96,6 +119,13 @@ namespace ComImpersonation.Analyzers.Analysis
 
         void IImpersonationObserver.OnAwait(IOperation awaitOperation, ImpersonationState before)
         {
+            foreach (int site in before.Active)
+            {
+                if (_acrossAwait.Add(site))
+                {
+                    ActiveAcrossAwait.Add((Model.Impersonations[site], awaitOperation));
+                }
+            }
         }
     }
 }

@@ -14,6 +14,9 @@ namespace ComImpersonation.Analyzers.Analysis
         Signal,
         Await,
 
+        /// <summary>An operation that may throw: an exception here leaves with the state just before it.</summary>
+        ThrowPoint,
+
         /// <summary><c>Key</c> now holds the result of impersonation site <c>Index</c>.</summary>
         BindResult,
 
@@ -27,9 +30,10 @@ namespace ComImpersonation.Analyzers.Analysis
     /// <summary>One thing a block does that the analysis cares about, in evaluation order.</summary>
     internal readonly struct Effect
     {
-        public Effect(EffectKind kind, int index = -1, object? key = null, object? sourceKey = null, IOperation? operation = null)
+        public Effect(EffectKind kind, int index = -1, object? key = null, object? sourceKey = null, IOperation? operation = null, bool mayThrow = false)
         {
             Kind = kind;
+            MayThrow = mayThrow || kind == EffectKind.ThrowPoint || kind == EffectKind.Await;
             Index = index;
             Key = key;
             SourceKey = sourceKey;
@@ -46,6 +50,9 @@ namespace ComImpersonation.Analyzers.Analysis
         public object? SourceKey { get; }
 
         public IOperation? Operation { get; }
+
+        /// <summary>The operation may throw before it takes effect (a throwing projection, any ordinary call).</summary>
+        public bool MayThrow { get; }
     }
 
     /// <summary>A call that impersonates the client.</summary>
@@ -82,6 +89,37 @@ namespace ComImpersonation.Analyzers.Analysis
         public string DisplayName { get; }
     }
 
+    /// <summary>A delegate handed to an API that runs it on another thread (<c>Task.Run(() =&gt; …)</c>, <c>new Thread(Work)</c>).</summary>
+    internal sealed class Handoff
+    {
+        public Handoff(IOperation call, IMethodSymbol api, IFlowAnonymousFunctionOperation? function, IMethodSymbol? method, IArgumentOperation argument)
+        {
+            Call = call;
+            Api = api;
+            Function = function;
+            Method = method;
+            Argument = argument;
+        }
+
+        /// <summary>The invocation or object creation that hands the delegate over.</summary>
+        public IOperation Call { get; }
+
+        public IMethodSymbol Api { get; }
+
+        /// <summary>The lambda or anonymous method handed over, if it is one.</summary>
+        public IFlowAnonymousFunctionOperation? Function { get; }
+
+        /// <summary>The method group's method (a local function or an ordinary method), if it is one.</summary>
+        public IMethodSymbol? Method { get; }
+
+        public IArgumentOperation Argument { get; }
+
+        /// <summary>A short name for messages: <c>Task.Run</c>, <c>new Thread</c>.</summary>
+        public string ApiDisplayName => Api.MethodKind == MethodKind.Constructor
+            ? "new " + Api.ContainingType.Name
+            : Api.ContainingType.Name + "." + Api.Name;
+    }
+
     /// <summary>A block's branch condition that tests an impersonation result.</summary>
     internal readonly struct ResultTest
     {
@@ -110,9 +148,10 @@ namespace ComImpersonation.Analyzers.Analysis
         private readonly Effect[]?[] _effects;
         private readonly ResultTest?[] _tests;
 
-        private BodyModel(ControlFlowGraph graph, Effect[]?[] effects, ResultTest?[] tests, List<ImpersonationSite> impersonations, List<SignalSite> signals, List<IFlowAnonymousFunctionOperation> anonymousFunctions, bool hasRevert, bool hasAwait)
+        private BodyModel(ControlFlowGraph graph, Effect[]?[] effects, ResultTest?[] tests, List<ImpersonationSite> impersonations, List<SignalSite> signals, List<IFlowAnonymousFunctionOperation> anonymousFunctions, List<Handoff> handoffs, bool hasRevert, bool hasAwait)
         {
             Graph = graph;
+            Handoffs = handoffs;
             AnonymousFunctions = anonymousFunctions;
             _effects = effects;
             _tests = tests;
@@ -129,6 +168,9 @@ namespace ComImpersonation.Analyzers.Analysis
         public IReadOnlyList<SignalSite> Signals { get; }
 
         public bool HasRevert { get; }
+
+        /// <summary>Delegates this body hands to an API that runs them on another thread.</summary>
+        public IReadOnlyList<Handoff> Handoffs { get; }
 
         /// <summary>Lambdas and anonymous methods created in this body; each has a graph of its own.</summary>
         public IReadOnlyList<IFlowAnonymousFunctionOperation> AnonymousFunctions { get; }
@@ -155,6 +197,7 @@ namespace ComImpersonation.Analyzers.Analysis
             private readonly List<ImpersonationSite> _impersonations = new List<ImpersonationSite>();
             private readonly List<SignalSite> _signals = new List<SignalSite>();
             private readonly List<IFlowAnonymousFunctionOperation> _anonymousFunctions = new List<IFlowAnonymousFunctionOperation>();
+            private readonly List<Handoff> _handoffs = new List<Handoff>();
             private readonly Dictionary<IOperation, int> _siteOfOperation = new Dictionary<IOperation, int>();
             private readonly List<Effect>[] _raw;
             private readonly Stack<(IOperation Operation, bool Expanded)> _stack = new Stack<(IOperation, bool)>();
@@ -207,7 +250,7 @@ namespace ComImpersonation.Analyzers.Analysis
                     tests[ordinal] = TestFor(_graph.Blocks[ordinal], tracked);
                 }
 
-                return new BodyModel(_graph, effects, tests, _impersonations, _signals, _anonymousFunctions, _hasRevert, _hasAwait);
+                return new BodyModel(_graph, effects, tests, _impersonations, _signals, _anonymousFunctions, _handoffs, _hasRevert, _hasAwait);
             }
 
             // Post-order with an explicit stack: operands are evaluated before the operation that uses them, and
@@ -260,6 +303,19 @@ namespace ComImpersonation.Analyzers.Analysis
                         Add(block, new Effect(EffectKind.Await, operation: operation));
                         break;
 
+                    case IObjectCreationOperation creation:
+                        if (creation.Constructor is { } constructor && _session.Api.IsThreadHandoff(constructor))
+                        {
+                            CollectHandoffs(creation, creation.Arguments, constructor);
+                        }
+
+                        AddThrowPoint(block);
+                        break;
+
+                    case IThrowOperation:
+                        AddThrowPoint(block);
+                        break;
+
                     case ISimpleAssignmentOperation assignment when KeyOf(assignment.Target) is { } key:
                         Add(block, ResultFlow(key, assignment.Value));
                         break;
@@ -284,38 +340,81 @@ namespace ComImpersonation.Analyzers.Analysis
 
             private void VisitInvocation(BasicBlock block, IInvocationOperation invocation)
             {
-                ApiCall call = _session.Api.Classify(invocation.TargetMethod);
+                IMethodSymbol target = invocation.TargetMethod;
+                ApiCall call = _session.Api.Classify(target);
+                bool throws = call.Shape == ResultShape.Throws;
                 switch (call.Operation)
                 {
                     case ApiOperation.Impersonate:
                         int site = _impersonations.Count;
                         _impersonations.Add(new ImpersonationSite(site, invocation, call));
                         _siteOfOperation[invocation] = site;
-                        Add(block, new Effect(EffectKind.Impersonate, site, operation: invocation));
+                        Add(block, new Effect(EffectKind.Impersonate, site, operation: invocation, mayThrow: throws));
                         return;
 
                     case ApiOperation.Revert:
+                        // A failing revert is not modelled: the thread is taken to be reverted either way.
                         _hasRevert = true;
                         Add(block, new Effect(EffectKind.Revert, operation: invocation));
                         return;
 
                     case ApiOperation.Signal:
-                        AddSignal(block, invocation, call.DisplayName);
+                        AddSignal(block, invocation, call.DisplayName, throws);
                         return;
                 }
 
-                if (invocation.TargetMethod.MethodKind == MethodKind.LocalFunction
-                    && _session.LocalFunctionMaySignal(invocation.TargetMethod))
+                if (_session.Api.IsThreadHandoff(target))
                 {
-                    AddSignal(block, invocation, invocation.TargetMethod.Name);
+                    CollectHandoffs(invocation, invocation.Arguments, target);
+                }
+
+                if (target.MethodKind == MethodKind.LocalFunction && _session.LocalFunctionMaySignal(target))
+                {
+                    AddSignal(block, invocation, target.Name, mayThrow: true);
+                }
+                else if (!ApiModel.IsThrowOnFailure(target))
+                {
+                    AddThrowPoint(block);
                 }
             }
 
-            private void AddSignal(BasicBlock block, IInvocationOperation invocation, string displayName)
+            private void AddSignal(BasicBlock block, IInvocationOperation invocation, string displayName, bool mayThrow)
             {
                 int index = _signals.Count;
                 _signals.Add(new SignalSite(index, invocation, displayName));
-                Add(block, new Effect(EffectKind.Signal, index, operation: invocation));
+                Add(block, new Effect(EffectKind.Signal, index, operation: invocation, mayThrow: mayThrow));
+            }
+
+            private void AddThrowPoint(BasicBlock block)
+            {
+                // Consecutive throw points see the same state: one is enough.
+                List<Effect>? raw = _raw[block.Ordinal];
+                if (raw is null || raw.Count == 0 || raw[raw.Count - 1].Kind != EffectKind.ThrowPoint)
+                {
+                    Add(block, new Effect(EffectKind.ThrowPoint));
+                }
+            }
+
+            private void CollectHandoffs(IOperation call, System.Collections.Immutable.ImmutableArray<IArgumentOperation> arguments, IMethodSymbol api)
+            {
+                foreach (IArgumentOperation argument in arguments)
+                {
+                    IOperation value = ResultChecks.Unwrap(argument.Value);
+                    if (value is IDelegateCreationOperation creation)
+                    {
+                        value = ResultChecks.Unwrap(creation.Target);
+                    }
+
+                    switch (value)
+                    {
+                        case IFlowAnonymousFunctionOperation function:
+                            _handoffs.Add(new Handoff(call, api, function, method: null, argument));
+                            break;
+                        case IMethodReferenceOperation reference:
+                            _handoffs.Add(new Handoff(call, api, function: null, reference.Method, argument));
+                            break;
+                    }
+                }
             }
 
             private Effect ResultFlow(object key, IOperation value)

@@ -3,6 +3,7 @@ using System.Threading;
 using ComImpersonation.Analyzers.Api;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace ComImpersonation.Analyzers.Analysis
 {
@@ -18,34 +19,66 @@ namespace ComImpersonation.Analyzers.Analysis
         private readonly Dictionary<ControlFlowGraph, BodyModel> _models = new Dictionary<ControlFlowGraph, BodyModel>();
         private readonly Dictionary<IMethodSymbol, bool> _maySignal = new Dictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
         private readonly List<Body> _bodies = new List<Body>();
+        private readonly Dictionary<IMethodSymbol, Handoff> _handedOff = new Dictionary<IMethodSymbol, Handoff>(SymbolEqualityComparer.Default);
 
         public BodySession(ControlFlowGraph root, ISymbol owner, ApiModel api, CancellationToken cancellationToken)
         {
             Api = api;
             CancellationToken = cancellationToken;
-            RegisterLocalFunctions(root);
             _bodies.Add(new Body(root, owner as IMethodSymbol));
+            RegisterLocalFunctions(root);
         }
 
         public ApiModel Api { get; }
 
         public CancellationToken CancellationToken { get; }
 
-        /// <summary>Every body of the code block, outermost first, with its model.</summary>
-        public IEnumerable<(Body Body, BodyModel Model)> Bodies()
+        /// <summary>
+        /// Every body of the code block, outermost first, with its model. All models are built before this returns,
+        /// so what one body does with another (hands it to another thread) is known for each.
+        /// </summary>
+        public List<(Body Body, BodyModel Model)> Bodies()
         {
+            var result = new List<(Body, BodyModel)>();
             for (int i = 0; i < _bodies.Count; i++)
             {
                 Body body = _bodies[i];
                 BodyModel model = ModelOf(body.Graph);
-                foreach (var anonymousFunction in model.AnonymousFunctions)
+                foreach (IFlowAnonymousFunctionOperation anonymousFunction in model.AnonymousFunctions)
                 {
                     ControlFlowGraph graph = body.Graph.GetAnonymousFunctionControlFlowGraph(anonymousFunction, CancellationToken);
-                    RegisterLocalFunctions(graph);
                     _bodies.Add(new Body(graph, anonymousFunction.Symbol));
+                    RegisterLocalFunctions(graph);
                 }
 
-                yield return (body, model);
+                foreach (Handoff handoff in model.Handoffs)
+                {
+                    IMethodSymbol? handed = handoff.Function?.Symbol ?? handoff.Method;
+                    if (handed is not null && !_handedOff.ContainsKey(handed))
+                    {
+                        _handedOff.Add(handed, handoff);
+                    }
+                }
+
+                result.Add((body, model));
+            }
+
+            return result;
+        }
+
+        /// <summary>The hand-off that runs <paramref name="body"/> on another thread, if one in this code block does.</summary>
+        public Handoff? HandoffOf(Body body) =>
+            body.Symbol is { } symbol && _handedOff.TryGetValue(symbol, out Handoff? handoff) ? handoff : null;
+
+        /// <summary>Hand-offs of ordinary methods (method groups that are not local functions).</summary>
+        public IEnumerable<Handoff> MethodGroupHandoffs()
+        {
+            foreach (Handoff handoff in _handedOff.Values)
+            {
+                if (handoff.Method is { MethodKind: not MethodKind.LocalFunction })
+                {
+                    yield return handoff;
+                }
             }
         }
 

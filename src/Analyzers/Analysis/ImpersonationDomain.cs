@@ -36,48 +36,57 @@ namespace ComImpersonation.Analyzers.Analysis
 
         public ImpersonationState Transfer(BasicBlock block, ImpersonationState input, out ImpersonationState intermediate)
         {
-            intermediate = input;
+            // intermediate: the states an exception can leave this block with (before each operation that may
+            // throw, and at a throw statement); an impersonation checked and reverted with nothing in between
+            // that can throw leaves no such state behind.
+            intermediate = default;
+            ImpersonationState state = input;
             Effect[]? effects = _model.EffectsOf(block);
-            if (effects is null)
+            if (effects is not null)
             {
-                return input;
+                foreach (Effect effect in effects)
+                {
+                    if (effect.MayThrow)
+                    {
+                        intermediate = intermediate.Join(state);
+                    }
+
+                    state = Apply(effect, state);
+                }
             }
 
-            ImpersonationState state = input;
-            foreach (Effect effect in effects)
+            if (block.FallThroughSuccessor is { Semantics: ControlFlowBranchSemantics.Throw or ControlFlowBranchSemantics.Rethrow })
             {
-                switch (effect.Kind)
-                {
-                    case EffectKind.Impersonate:
-                        _observer?.OnImpersonate(_model.Impersonations[effect.Index], state);
-                        state = state.Impersonated(effect.Index);
-                        break;
-                    case EffectKind.Revert:
-                        state = state.Reverted();
-                        break;
-                    case EffectKind.Signal:
-                        _observer?.OnSignal(_model.Signals[effect.Index], state);
-                        state = state.Signalled(effect.Index);
-                        break;
-                    case EffectKind.Await:
-                        _observer?.OnAwait(effect.Operation!, state);
-                        state = state.Awaited();
-                        break;
-                    case EffectKind.BindResult:
-                        state = state.Bound(effect.Key!, SiteSet.Of(effect.Index));
-                        continue; // bindings do not change what a handler needs to know
-                    case EffectKind.CopyResult:
-                        state = state.Bound(effect.Key!, state.SitesBoundTo(effect.SourceKey!));
-                        continue;
-                    case EffectKind.ClearResult:
-                        state = state.Bound(effect.Key!, SiteSet.Empty);
-                        continue;
-                }
-
                 intermediate = intermediate.Join(state);
             }
 
             return state;
+        }
+
+        private ImpersonationState Apply(Effect effect, ImpersonationState state)
+        {
+            switch (effect.Kind)
+            {
+                case EffectKind.Impersonate:
+                    _observer?.OnImpersonate(_model.Impersonations[effect.Index], state);
+                    return state.Impersonated(effect.Index);
+                case EffectKind.Revert:
+                    return state.Reverted();
+                case EffectKind.Signal:
+                    _observer?.OnSignal(_model.Signals[effect.Index], state);
+                    return state.Signalled(effect.Index);
+                case EffectKind.Await:
+                    _observer?.OnAwait(effect.Operation!, state);
+                    return state.Awaited();
+                case EffectKind.BindResult:
+                    return state.Bound(effect.Key!, SiteSet.Of(effect.Index));
+                case EffectKind.CopyResult:
+                    return state.Bound(effect.Key!, state.SitesBoundTo(effect.SourceKey!));
+                case EffectKind.ClearResult:
+                    return state.Bound(effect.Key!, SiteSet.Empty);
+                default:
+                    return state; // a throw point changes nothing
+            }
         }
 
         public ImpersonationState OnEdge(BasicBlock block, ImpersonationState output, bool isConditionalSuccessor)

@@ -121,6 +121,49 @@ namespace ComImpersonation.Analyzers.Api
             return _cache.GetOrAdd(method.OriginalDefinition, static m => ClassifyUncached(m));
         }
 
+        /// <summary>True when <paramref name="method"/> runs its delegate arguments on another thread.</summary>
+        public bool IsThreadHandoff(IMethodSymbol method)
+        {
+            IMethodSymbol definition = method.OriginalDefinition;
+            INamedTypeSymbol? type = definition.ContainingType;
+            if (type is null)
+            {
+                return false;
+            }
+
+            string? typeName = null;
+            foreach (ThreadHandoff handoff in ApiTable.ThreadHandoffs)
+            {
+                if (handoff.MethodName == definition.Name)
+                {
+                    typeName ??= type.OriginalDefinition.ToDisplayString(FullNameFormat);
+                    if (handoff.TypeName == typeName)
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>True when a call by this simple name could be a thread hand-off (for the syntactic pre-check).</summary>
+        public static bool IsThreadHandoffName(string name)
+        {
+            foreach (ThreadHandoff handoff in ApiTable.ThreadHandoffs)
+            {
+                if (handoff.MethodName == name)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>True for the HRESULT helpers that throw only when the result says failure.</summary>
+        public static bool IsThrowOnFailure(IMethodSymbol method) => ApiTable.ThrowOnFailureMethods.Contains(method.Name);
+
         /// <summary>The simple name of the method an invocation calls, as written (for the syntactic pre-check).</summary>
         public static string? InvokedName(InvocationExpressionSyntax invocation)
         {

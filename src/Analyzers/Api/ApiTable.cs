@@ -40,6 +40,32 @@ namespace ComImpersonation.Analyzers.Api
             // signal (also on interfaces derived from ISynchronize)
             ApiForm.ComMethod(ApiOperation.Signal, ISynchronize, "Signal"));
 
+        /// <summary>
+        /// APIs that run a delegate on another thread (SPEC §3, COMIMP006 a): a thread-pool or dedicated thread that
+        /// has no COM call context, so impersonating there can never reach the client. ".ctor" names a constructor.
+        /// </summary>
+        public static readonly ImmutableArray<ThreadHandoff> ThreadHandoffs = ImmutableArray.Create(
+            new ThreadHandoff("System.Threading.Tasks.Task", "Run"),
+            new ThreadHandoff("System.Threading.Tasks.Task", "ContinueWith"),
+            new ThreadHandoff("System.Threading.Tasks.TaskFactory", "StartNew"),
+            new ThreadHandoff("System.Threading.ThreadPool", "QueueUserWorkItem"),
+            new ThreadHandoff("System.Threading.ThreadPool", "UnsafeQueueUserWorkItem"),
+            new ThreadHandoff("System.Threading.Thread", ".ctor"),
+            new ThreadHandoff("System.Threading.Timer", ".ctor"),
+            new ThreadHandoff("System.Threading.Tasks.Parallel", "For"),
+            new ThreadHandoff("System.Threading.Tasks.Parallel", "ForEach"),
+            new ThreadHandoff("System.Threading.Tasks.Parallel", "ForAsync"),
+            new ThreadHandoff("System.Threading.Tasks.Parallel", "ForEachAsync"),
+            new ThreadHandoff("System.Threading.Tasks.Parallel", "Invoke"));
+
+        /// <summary>
+        /// Calls that act on an HRESULT and throw only when it says failure (SPEC §2 "Results"). When one throws,
+        /// the impersonation it checks did not happen, so such a call is not a point where an exception can leave
+        /// the thread impersonating.
+        /// </summary>
+        public static readonly ImmutableArray<string> ThrowOnFailureMethods = ImmutableArray.Create(
+            "ThrowExceptionForHR", "ThrowIfFailed", "ThrowOnFailure", "FAILED", "SUCCEEDED");
+
         private static ImmutableArray<string> KnownNamesOf(string interfaceName) => ImmutableArray.Create(
             "Vanara.PInvoke.Ole32." + interfaceName,
             "Windows.Win32.System.Com." + interfaceName,
@@ -146,6 +172,21 @@ namespace ComImpersonation.Analyzers.Api
         /// <summary>A <c>[DllImport]</c> or <c>[LibraryImport]</c> method whose native entry point is <paramref name="entryPoint"/>.</summary>
         public static ApiForm NativeFunction(ApiOperation operation, string entryPoint, NativeLibraryMatcher libraries) =>
             new ApiForm(operation, ApiFormKind.NativeFunction, entryPoint, comInterface: null, libraries);
+    }
+
+    /// <summary>A method (or constructor) that hands its delegate arguments to another thread.</summary>
+    internal sealed class ThreadHandoff
+    {
+        public ThreadHandoff(string typeName, string methodName)
+        {
+            TypeName = typeName;
+            MethodName = methodName;
+        }
+
+        /// <summary>The containing type's full name without generic parameters (Task covers Task&lt;TResult&gt;).</summary>
+        public string TypeName { get; }
+
+        public string MethodName { get; }
     }
 
     internal enum ApiFormKind

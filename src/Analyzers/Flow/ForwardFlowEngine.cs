@@ -10,8 +10,10 @@ namespace ComImpersonation.Analyzers.Flow
     /// <list type="bullet">
     /// <item>Branches that leave <c>try</c> regions run their <c>finally</c> regions first, each under its own
     /// <see cref="FlowContext"/>, then continue to the branch's destination.</item>
-    /// <item>A <c>catch</c>, filter, or exceptional <c>finally</c> starts from the join of every state seen inside
-    /// its <c>try</c> region: an exception can be thrown anywhere there.</item>
+    /// <item>A <c>catch</c>, filter, or exceptional <c>finally</c> starts from the join of the try's entry state and
+    /// every state at a point inside the try where the domain says an exception can be thrown.</item>
+    /// <item>The states with which an exception leaves the method (through any <c>finally</c> on the way) are
+    /// joined into <see cref="FlowResult{TState}.ExceptionalExit"/>.</item>
     /// <item>Only reachable code gets a state; the number of steps is bounded, and an analysis that does not
     /// converge within the bound reports nothing rather than something wrong.</item>
     /// </list>
@@ -24,13 +26,14 @@ namespace ComImpersonation.Analyzers.Flow
         private readonly CancellationToken _cancellationToken;
 
         private readonly Dictionary<NodeKey, TState> _inputs = new Dictionary<NodeKey, TState>();
-        private readonly Dictionary<NodeKey, TState> _intermediates = new Dictionary<NodeKey, TState>();
+        private readonly Dictionary<ThrownKey, TState> _thrown = new Dictionary<ThrownKey, TState>();
         private readonly List<FlowContext?>[] _contextsByBlock;
         private readonly Queue<NodeKey> _worklist = new Queue<NodeKey>();
         private readonly HashSet<NodeKey> _queued = new HashSet<NodeKey>();
         private readonly Dictionary<BranchKey, FlowContext> _branchContexts = new Dictionary<BranchKey, FlowContext>();
         private readonly Dictionary<RegionKey, FlowContext> _exceptionContexts = new Dictionary<RegionKey, FlowContext>();
         private readonly List<ControlFlowRegion> _protectedRegions = new List<ControlFlowRegion>();
+        private TState _exceptionalExit;
 
         private ForwardFlowEngine(ControlFlowGraph graph, IFlowDomain<TState> domain, CancellationToken cancellationToken)
         {
@@ -38,6 +41,7 @@ namespace ComImpersonation.Analyzers.Flow
             _domain = domain;
             _cancellationToken = cancellationToken;
             _contextsByBlock = new List<FlowContext?>[graph.Blocks.Length];
+            _exceptionalExit = domain.Bottom;
             CollectProtectedRegions(graph.Root);
         }
 
@@ -71,13 +75,12 @@ namespace ComImpersonation.Analyzers.Flow
             }
             while (SeedHandlers());
 
-            _inputs.TryGetValue(new NodeKey(_graph.Blocks.Length - 1, null), out TState exit);
-            if (!_inputs.ContainsKey(new NodeKey(_graph.Blocks.Length - 1, null)))
+            if (!_inputs.TryGetValue(new NodeKey(_graph.Blocks.Length - 1, null), out TState exit))
             {
                 exit = _domain.Bottom;
             }
 
-            return new FlowResult<TState>(_graph, _inputs, exit);
+            return new FlowResult<TState>(_graph, _inputs, exit, _exceptionalExit);
         }
 
         private void Process(NodeKey node)
@@ -86,9 +89,7 @@ namespace ComImpersonation.Analyzers.Flow
             TState input = _inputs[node];
             TState output = _domain.Transfer(block, input, out TState intermediate);
 
-            _intermediates[node] = _intermediates.TryGetValue(node, out TState previous)
-                ? _domain.Join(previous, intermediate)
-                : intermediate;
+            Throw(block.EnclosingRegion, node.Context, intermediate);
 
             if (block.ConditionalSuccessor is { } conditional)
             {
@@ -132,8 +133,14 @@ namespace ComImpersonation.Analyzers.Flow
                         ContinueAfterFinally(running2, state);
                     }
 
-                    // An exceptional finally (or a filter) ends here: the exception goes on to an enclosing
-                    // handler, which already starts from the join of every state in its try region.
+                    // An exceptional finally ends here: the exception goes on to an enclosing handler, which already
+                    // starts from the join of the states thrown in its try region, or leaves the method.
+                    else if (context is { IsExceptional: true } thrown
+                        && Contains(thrown.RunningRegion, branch.Source.Ordinal))
+                    {
+                        Throw(thrown.RunningRegion.EnclosingRegion!.EnclosingRegion, thrown.Parent, state);
+                    }
+
                     break;
 
                 default:
@@ -171,9 +178,15 @@ namespace ComImpersonation.Analyzers.Flow
                 ControlFlowRegion enclosing = tryRegion.EnclosingRegion!;
                 foreach (FlowContext? entryContext in entryContexts.ToArray())
                 {
-                    if (!TryJoinInside(tryRegion, entryContext, out TState thrown))
+                    // An exception can also come before anything in the try ran (an asynchronous one, or one the
+                    // model does not see as a throw point): the handler sees the try's entry state too.
+                    TState thrown = _inputs[new NodeKey(tryRegion.FirstBlockOrdinal, entryContext)];
+                    foreach (KeyValuePair<ThrownKey, TState> entry in _thrown)
                     {
-                        continue;
+                        if (ReferenceEquals(entry.Key.Try, tryRegion) && FlowContext.IsWithin(entry.Key.Context, entryContext))
+                        {
+                            thrown = _domain.Join(thrown, entry.Value);
+                        }
                     }
 
                     foreach (ControlFlowRegion handler in enclosing.NestedRegions)
@@ -207,30 +220,32 @@ namespace ComImpersonation.Analyzers.Flow
             return changed;
         }
 
-        private bool TryJoinInside(ControlFlowRegion region, FlowContext? entryContext, out TState joined)
+        /// <summary>
+        /// An exception raised in <paramref name="region"/> with <paramref name="state"/>: it goes to the handlers of
+        /// the innermost enclosing try region (through a finally, that finally's own exceptional run brings it on),
+        /// or leaves the method.
+        /// </summary>
+        private void Throw(ControlFlowRegion? region, FlowContext? context, TState state)
         {
-            joined = _domain.Bottom;
-            bool any = false;
-            for (int ordinal = region.FirstBlockOrdinal; ordinal <= region.LastBlockOrdinal; ordinal++)
+            if (_domain.IsBottom(state))
             {
-                List<FlowContext?>? contexts = _contextsByBlock[ordinal];
-                if (contexts is null)
-                {
-                    continue;
-                }
-
-                foreach (FlowContext? context in contexts)
-                {
-                    if (FlowContext.IsWithin(context, entryContext)
-                        && _intermediates.TryGetValue(new NodeKey(ordinal, context), out TState state))
-                    {
-                        joined = any ? _domain.Join(joined, state) : state;
-                        any = true;
-                    }
-                }
+                return;
             }
 
-            return any;
+            ControlFlowRegion? tryRegion = region;
+            while (tryRegion is not null && tryRegion.Kind != ControlFlowRegionKind.Try)
+            {
+                tryRegion = tryRegion.EnclosingRegion;
+            }
+
+            if (tryRegion is null)
+            {
+                _exceptionalExit = _domain.Join(_exceptionalExit, state);
+                return;
+            }
+
+            var key = new ThrownKey(tryRegion, context);
+            _thrown[key] = _thrown.TryGetValue(key, out TState previous) ? _domain.Join(previous, state) : state;
         }
 
         private bool Propagate(int ordinal, FlowContext? context, TState state)
@@ -342,6 +357,27 @@ namespace ComImpersonation.Analyzers.Flow
                 ^ (_parent is null ? 0 : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(_parent));
         }
 
+        private readonly struct ThrownKey : IEquatable<ThrownKey>
+        {
+            public ThrownKey(ControlFlowRegion tryRegion, FlowContext? context)
+            {
+                Try = tryRegion;
+                Context = context;
+            }
+
+            public ControlFlowRegion Try { get; }
+
+            public FlowContext? Context { get; }
+
+            public bool Equals(ThrownKey other) => ReferenceEquals(Try, other.Try) && ReferenceEquals(Context, other.Context);
+
+            public override bool Equals(object? obj) => obj is ThrownKey other && Equals(other);
+
+            public override int GetHashCode() =>
+                System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(Try)
+                ^ (Context is null ? 0 : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(Context));
+        }
+
         private readonly struct RegionKey : IEquatable<RegionKey>
         {
             private readonly ControlFlowRegion _region;
@@ -369,17 +405,21 @@ namespace ComImpersonation.Analyzers.Flow
     {
         private readonly Dictionary<ForwardFlowEngine<TState>.NodeKey, TState> _inputs;
 
-        internal FlowResult(ControlFlowGraph graph, Dictionary<ForwardFlowEngine<TState>.NodeKey, TState> inputs, TState normalExit)
+        internal FlowResult(ControlFlowGraph graph, Dictionary<ForwardFlowEngine<TState>.NodeKey, TState> inputs, TState normalExit, TState exceptionalExit)
         {
             Graph = graph;
             _inputs = inputs;
             NormalExit = normalExit;
+            ExceptionalExit = exceptionalExit;
         }
 
         public ControlFlowGraph Graph { get; }
 
         /// <summary>The join of the states with which the method returns normally (bottom if it never does).</summary>
         public TState NormalExit { get; }
+
+        /// <summary>The join of the states with which an exception may leave the method (bottom if none can).</summary>
+        public TState ExceptionalExit { get; }
 
         /// <summary>Every reachable (block, context) with its input state, in no particular order.</summary>
         public IEnumerable<KeyValuePair<BasicBlock, TState>> BlockInputs()

@@ -21,8 +21,8 @@ namespace ComImpersonation.Analyzers.Flow
 
         /// <summary>
         /// Runs a block's operations and branch value over <paramref name="input"/>. <paramref name="intermediate"/>
-        /// receives the join of every state inside the block (on entry and after each effect): what an exception
-        /// thrown somewhere in the block can carry to a handler.
+        /// receives the join of the states with which an exception can leave the block (bottom when nothing in it
+        /// can throw): what it carries to a handler, or out of the method.
         /// </summary>
         TState Transfer(BasicBlock block, TState input, out TState intermediate);
 

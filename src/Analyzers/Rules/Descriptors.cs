@@ -32,10 +32,42 @@ namespace ComImpersonation.Analyzers.Rules
             DiagnosticSeverity.Warning,
             "If the server impersonates before ISynchronize::Signal, the token is not removed from the thread until the server calls RevertToSelf or Begin_ returns. Work done after Signal then still runs as the client although the call has completed. Revert before signalling.");
 
+        public static readonly DiagnosticDescriptor UncheckedResult = Create(
+            "COMIMP004",
+            "Result of impersonation is not checked",
+            "The result of '{0}' is not checked ({1}); if the impersonation failed, the code that follows runs as the server",
+            DiagnosticSeverity.Warning,
+            "Impersonation can fail (for example RPC_E_CALL_COMPLETE after Signal, or when the client forbids it). A failed impersonation leaves the thread running as the server (CWE-252, CWE-273): code meant to run with the client's rights runs with the server's. Act on every result: compare it, test Failed/Succeeded, or throw on failure.");
+
+        public static readonly DiagnosticDescriptor ImpersonationInFinish = Create(
+            "COMIMP005",
+            "Impersonation in a Finish_ method",
+            "'{0}' is called in '{1}', which runs after ISynchronize.Signal completed the call; impersonation fails here and the code runs as the server",
+            DiagnosticSeverity.Warning,
+            "The client calls Finish_ after the server signalled completion. By then the call context is gone and the server cannot impersonate the client: do the work that needs the client's identity in Begin_, before Signal.");
+
+        public static readonly DiagnosticDescriptor ImpersonationOffThread = Create(
+            "COMIMP006",
+            "Impersonation off the call's thread",
+            "'{0}' impersonates {1}; the call context exists only on the thread that dispatches the call",
+            DiagnosticSeverity.Warning,
+            "CoImpersonateClient and IServerSecurity act on the call context of the current thread, which exists only on the thread that dispatches the call. On a worker thread, or after an await resumes elsewhere, impersonation fails or acts on the wrong thread; a token active across an await stays on the original thread while the revert runs on another.");
+
+        public static readonly DiagnosticDescriptor RevertNotInFinally = Create(
+            "COMIMP007",
+            "Revert is not in a finally block",
+            "The impersonation by '{0}' is reverted on every normal path, but an exception thrown before the revert leaves the client's token on the thread; revert in a finally block",
+            DiagnosticSeverity.Info,
+            "When the revert is not in a finally block (or a using scope's Dispose), an exception thrown between the impersonation and the revert skips it, and the thread goes on running as the client.");
+
         public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
             ImpersonationAfterSignal,
             ImpersonationNotReverted,
-            ImpersonationActiveAtSignal);
+            ImpersonationActiveAtSignal,
+            UncheckedResult,
+            ImpersonationInFinish,
+            ImpersonationOffThread,
+            RevertNotInFinally);
 
         private static DiagnosticDescriptor Create(string id, string title, string message, DiagnosticSeverity severity, string description) =>
             new DiagnosticDescriptor(
