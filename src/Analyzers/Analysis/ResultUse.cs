@@ -27,13 +27,13 @@ namespace ComImpersonation.Analyzers.Analysis
     /// </summary>
     internal static class ResultUse
     {
-        public static IEnumerable<(ImpersonationSite Site, UncheckedResult How)> FindUnchecked(BodyModel model, SyntaxNode codeBlock)
+        public static IEnumerable<(ImpersonationSite Site, UncheckedResult How)> FindUnchecked(BodyModel model, SyntaxNode codeBlock, SemanticModel semanticModel)
         {
             foreach (ImpersonationSite site in model.Impersonations)
             {
                 UncheckedResult? how = site.Api.Shape switch
                 {
-                    ResultShape.Throws => IsSwallowed(site.Operation) ? UncheckedResult.Swallowed : null,
+                    ResultShape.Throws => IsSwallowed(site.Operation, semanticModel) ? UncheckedResult.Swallowed : null,
                     ResultShape.Int32 or ResultShape.UInt32 or ResultShape.HResultStruct => CheckValue(model.Graph, site.Operation, codeBlock),
                     _ => null,
                 };
@@ -147,11 +147,6 @@ namespace ComImpersonation.Analyzers.Analysis
                         continue;
                 }
 
-                if (block.FallThroughSuccessor is { Semantics: ControlFlowBranchSemantics.StructuredExceptionHandling })
-                {
-                    return true; // the end of a finally: where it goes on is not tracked here; in doubt, read
-                }
-
                 PushSuccessors(graph, block, pending);
             }
 
@@ -167,10 +162,11 @@ namespace ComImpersonation.Analyzers.Analysis
                     continue;
                 }
 
-                if (!branch.FinallyRegions.IsEmpty)
+                // Through finally regions: their blocks run first, then the destination. Visiting the destination
+                // even when a finally overwrites the local can only find more reads, never invent an unread local.
+                foreach (ControlFlowRegion finallyRegion in branch.FinallyRegions)
                 {
-                    pending.Push(graph.Blocks[branch.FinallyRegions[0].FirstBlockOrdinal]);
-                    continue;
+                    pending.Push(graph.Blocks[finallyRegion.FirstBlockOrdinal]);
                 }
 
                 if (branch.Destination is { } destination)
@@ -295,9 +291,8 @@ namespace ComImpersonation.Analyzers.Analysis
         /// A throwing projection's failure is swallowed when the nearest catch that can catch a COMException
         /// neither rethrows, throws nor leaves the method. Catches with filters are given the benefit of the doubt.
         /// </summary>
-        private static bool IsSwallowed(IInvocationOperation invocation)
+        private static bool IsSwallowed(IInvocationOperation invocation, SemanticModel semanticModel)
         {
-            SemanticModel? semanticModel = invocation.SemanticModel;
             for (SyntaxNode? node = invocation.Syntax; node is not null; node = node.Parent)
             {
                 if (node is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or MemberDeclarationSyntax)
@@ -332,14 +327,14 @@ namespace ComImpersonation.Analyzers.Analysis
             return false;
         }
 
-        private static bool CatchesComException(CatchClauseSyntax clause, SemanticModel? semanticModel)
+        private static bool CatchesComException(CatchClauseSyntax clause, SemanticModel semanticModel)
         {
             if (clause.Declaration is null)
             {
                 return true;
             }
 
-            if (semanticModel?.GetTypeInfo(clause.Declaration.Type).Type is not INamedTypeSymbol caught)
+            if (semanticModel.GetTypeInfo(clause.Declaration.Type).Type is not INamedTypeSymbol caught)
             {
                 return false;
             }
