@@ -48,6 +48,9 @@ namespace ComImpersonation.Analyzers.Analysis
         /// <summary>
         /// The body impersonates on every path that returns normally and never reverts: it hands the impersonation
         /// to its caller (SPEC §2, impersonation wrapper), so a missing revert is the caller's to answer for.
+        /// A body that also signals does more than hand over an impersonation, and a Begin_/Finish_ method is
+        /// called by COM, not by code that could revert: neither is a wrapper (SPEC §3: code with no revert at
+        /// all gets both COMIMP002 and COMIMP003).
         /// </summary>
         public bool IsImpersonationWrapper { get; private set; }
 
@@ -81,7 +84,10 @@ namespace ComImpersonation.Analyzers.Analysis
                     findings.ActiveAtNormalExit.Add(model.Impersonations[site]);
                 }
 
-                findings.IsImpersonationWrapper = exit.AlwaysImpersonated && !model.HasRevert;
+                findings.IsImpersonationWrapper = exit.AlwaysImpersonated
+                    && !model.HasRevert
+                    && model.Signals.Count == 0
+                    && !IsComEntryPoint(body.Symbol);
             }
 
             foreach (int site in result.ExceptionalExit.Active)
@@ -95,6 +101,11 @@ namespace ComImpersonation.Analyzers.Analysis
             findings.ActiveAcrossAwait.Sort((a, b) => a.Impersonation.Index.CompareTo(b.Impersonation.Index));
             return findings;
         }
+
+        private static bool IsComEntryPoint(IMethodSymbol? method) =>
+            method is not null
+            && (method.Name.StartsWith("Begin_", System.StringComparison.Ordinal)
+                || method.Name.StartsWith("Finish_", System.StringComparison.Ordinal));
 
         void IImpersonationObserver.OnImpersonate(ImpersonationSite site, ImpersonationState before)
         {

@@ -1,0 +1,89 @@
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text.RegularExpressions;
+using ComImpersonation.Analyzers.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+
+namespace ComImpersonation.Analyzers.Tests
+{
+    /// <summary>
+    /// Docs and descriptors are checked against each other, so neither can drift: every rule has a page that is
+    /// its help link and states its title and severity, the index lists it, release tracking ships it, and no page
+    /// exists for a rule the analyzer does not have.
+    /// </summary>
+    public class DocumentationTests
+    {
+        public static IEnumerable<object[]> Rules() =>
+            new ImpersonationAnalyzer().SupportedDiagnostics.Select(d => new object[] { d.Id });
+
+        [Fact]
+        public void Every_rule_of_the_spec_is_implemented_once()
+        {
+            string[] ids = new ImpersonationAnalyzer().SupportedDiagnostics.Select(d => d.Id).ToArray();
+            Assert.Equal(new[] { "COMIMP001", "COMIMP002", "COMIMP003", "COMIMP004", "COMIMP005", "COMIMP006", "COMIMP007" }, ids);
+        }
+
+        [Theory]
+        [MemberData(nameof(Rules))]
+        public void Rule_page_matches_descriptor(string id)
+        {
+            DiagnosticDescriptor descriptor = Descriptor(id);
+            string page = RepositoryPaths.Combine("docs", "rules", id + ".md");
+            Assert.True(File.Exists(page), $"missing {page}");
+            string text = File.ReadAllText(page);
+
+            Assert.EndsWith("/docs/rules/" + id + ".md", descriptor.HelpLinkUri);
+            Assert.StartsWith($"# {id}: {descriptor.Title}", text);
+            Assert.Matches(new Regex($@"\|\s*Title\s*\|\s*{Regex.Escape(descriptor.Title.ToString())}\s*\|"), text);
+            Assert.Matches(new Regex($@"\|\s*Default severity\s*\|\s*{SeverityWord(descriptor.DefaultSeverity)}\s*\|"), text);
+            Assert.Matches(new Regex($@"\|\s*Category\s*\|\s*{descriptor.Category}\s*\|"), text);
+            Assert.True(descriptor.IsEnabledByDefault);
+        }
+
+        [Theory]
+        [MemberData(nameof(Rules))]
+        public void Rule_index_lists_rule(string id)
+        {
+            DiagnosticDescriptor descriptor = Descriptor(id);
+            string index = File.ReadAllText(RepositoryPaths.Combine("docs", "rules", "README.md"));
+            string row = index.Split('\n').FirstOrDefault(line => line.Contains($"[{id}]({id}.md)")) ?? "";
+            Assert.False(string.IsNullOrEmpty(row), $"docs/rules/README.md has no row linking [{id}]({id}.md)");
+            Assert.Contains(descriptor.Title.ToString(), row);
+            Assert.Contains(SeverityWord(descriptor.DefaultSeverity), row);
+        }
+
+        [Theory]
+        [MemberData(nameof(Rules))]
+        public void Release_tracking_lists_rule(string id)
+        {
+            DiagnosticDescriptor descriptor = Descriptor(id);
+            string unshipped = File.ReadAllText(RepositoryPaths.Combine("src", "Analyzers", "AnalyzerReleases.Unshipped.md"));
+            string shipped = File.ReadAllText(RepositoryPaths.Combine("src", "Analyzers", "AnalyzerReleases.Shipped.md"));
+            Assert.Matches(
+                new Regex($@"^{id}\s*\|\s*{descriptor.Category}\s*\|\s*{SeverityWord(descriptor.DefaultSeverity)}\s*\|", RegexOptions.Multiline),
+                unshipped + "\n" + shipped);
+        }
+
+        [Fact]
+        public void No_page_without_a_rule()
+        {
+            var ids = new HashSet<string>(new ImpersonationAnalyzer().SupportedDiagnostics.Select(d => d.Id));
+            foreach (string page in Directory.GetFiles(RepositoryPaths.Combine("docs", "rules"), "COMIMP*.md"))
+            {
+                Assert.Contains(Path.GetFileNameWithoutExtension(page), ids);
+            }
+        }
+
+        private static DiagnosticDescriptor Descriptor(string id) =>
+            new ImpersonationAnalyzer().SupportedDiagnostics.Single(d => d.Id == id);
+
+        private static string SeverityWord(DiagnosticSeverity severity) => severity switch
+        {
+            DiagnosticSeverity.Warning => "Warning",
+            DiagnosticSeverity.Info => "Info",
+            DiagnosticSeverity.Error => "Error",
+            _ => "Hidden",
+        };
+    }
+}
