@@ -26,19 +26,26 @@ namespace ComImpersonation.Analyzers
             context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
             context.RegisterCompilationStartAction(start =>
             {
-                ApiModel? api = ApiModel.TryCreate(start.Compilation, start.CancellationToken);
+                ApiModel? api = ApiModel.TryCreate(start.Compilation, start.Options.AnalyzerConfigOptionsProvider, start.CancellationToken);
                 if (api is null)
                 {
                     return; // nothing in this compilation can impersonate or signal
                 }
 
-                start.RegisterCodeBlockAction(block => AnalyzeCodeBlock(block, api));
+                var summaries = new MethodSummaries(start.Compilation, api, start.CancellationToken);
+                start.RegisterCodeBlockAction(block => AnalyzeCodeBlock(block, api, summaries));
             });
         }
 
-        private static void AnalyzeCodeBlock(CodeBlockAnalysisContext context, ApiModel api)
+        private static void AnalyzeCodeBlock(CodeBlockAnalysisContext context, ApiModel api, MethodSummaries summaries)
         {
-            if (context.OwningSymbol.Kind != SymbolKind.Method || !MentionsCandidate(context.CodeBlock, api))
+            if (context.OwningSymbol.Kind != SymbolKind.Method)
+            {
+                return;
+            }
+
+            ApiOptions options = ApiOptions.Read(context.Options.AnalyzerConfigOptionsProvider.GetOptions(context.CodeBlock.SyntaxTree));
+            if (!MentionsCandidate(context.CodeBlock, api, options, summaries))
             {
                 return;
             }
@@ -49,7 +56,7 @@ namespace ComImpersonation.Analyzers
                 return;
             }
 
-            var session = new BodySession(graph, context.OwningSymbol, api, context.CancellationToken);
+            var session = new BodySession(graph, context.OwningSymbol, api, options, summaries, options.InterproceduralDepth, context.CancellationToken);
             var sink = new DiagnosticSink(context.ReportDiagnostic);
             foreach ((BodySession.Body body, BodyModel model) in session.Bodies())
             {
@@ -71,7 +78,7 @@ namespace ComImpersonation.Analyzers
 
             foreach (Handoff handoff in session.MethodGroupHandoffs())
             {
-                if (FirstImpersonationIn(handoff.Method!, context.SemanticModel, api) is { } site)
+                if (FirstImpersonationIn(handoff.Method!, context.SemanticModel, session) is { } site)
                 {
                     ImpersonationOffThreadRule.ReportMethodGroup(handoff, site, sink);
                 }
@@ -82,7 +89,7 @@ namespace ComImpersonation.Analyzers
         /// The syntactic pre-check: does the block call anything by a name the API model could recognise, or hand a
         /// method group to an API that may run it on another thread?
         /// </summary>
-        private static bool MentionsCandidate(SyntaxNode codeBlock, ApiModel api)
+        private static bool MentionsCandidate(SyntaxNode codeBlock, ApiModel api, ApiOptions options, MethodSummaries summaries)
         {
             foreach (SyntaxNode node in codeBlock.DescendantNodes())
             {
@@ -90,12 +97,18 @@ namespace ComImpersonation.Analyzers
                 {
                     case InvocationExpressionSyntax invocation when ApiModel.InvokedName(invocation) is { } name:
                         if (api.CandidateNames.Contains(name)
+                            || (options.HasAdditionalMethods && options.NamesMethod(name))
+                            || (options.InterproceduralDepth > 0 && summaries.MayBeWrapperName(name))
                             || (ApiModel.IsThreadHandoffName(name) && PassesMethodGroup(invocation.ArgumentList)))
                         {
                             return true;
                         }
 
                         break;
+
+                    case ObjectCreationExpressionSyntax { Type: var type } when options.InterproceduralDepth > 0
+                        && MethodSummaries.RightmostName(type) is { } typeName && summaries.MayBeWrapperName(typeName):
+                        return true; // a scope: its constructor impersonates
 
                     case BaseObjectCreationExpressionSyntax creation when creation.ArgumentList is { } arguments:
                         if (CouldBeThreadHandoff(creation) && PassesMethodGroup(arguments))
@@ -112,16 +125,8 @@ namespace ComImpersonation.Analyzers
 
         private static bool CouldBeThreadHandoff(BaseObjectCreationExpressionSyntax creation) => creation switch
         {
-            ObjectCreationExpressionSyntax { Type: var type } => RightmostName(type) is "Thread" or "Timer",
+            ObjectCreationExpressionSyntax { Type: var type } => MethodSummaries.RightmostName(type) is "Thread" or "Timer",
             _ => true, // target-typed new(...): the type is not written
-        };
-
-        private static string? RightmostName(TypeSyntax type) => type switch
-        {
-            SimpleNameSyntax simple => simple.Identifier.ValueText,
-            QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
-            AliasQualifiedNameSyntax alias => alias.Name.Identifier.ValueText,
-            _ => null,
         };
 
         private static bool PassesMethodGroup(ArgumentListSyntax arguments)
@@ -137,26 +142,21 @@ namespace ComImpersonation.Analyzers
             return false;
         }
 
-        /// <summary>
-        /// The first impersonation written in the body of an ordinary method in the same syntax tree (other trees
-        /// would need another semantic model; method summaries cover them).
-        /// </summary>
-        private static ImpersonationSite? FirstImpersonationIn(IMethodSymbol method, SemanticModel semanticModel, ApiModel api)
+        /// <summary>The first impersonation written in the body of an ordinary method of this compilation.</summary>
+        private static ImpersonationSite? FirstImpersonationIn(IMethodSymbol method, SemanticModel semanticModel, BodySession session)
         {
             foreach (SyntaxReference reference in method.DeclaringSyntaxReferences)
             {
                 if (reference.SyntaxTree != semanticModel.SyntaxTree)
                 {
-                    continue;
+                    semanticModel = session.Summaries.SemanticModelOf(reference.SyntaxTree); // a partial type's other file
                 }
 
                 foreach (SyntaxNode node in reference.GetSyntax().DescendantNodes())
                 {
                     if (node is InvocationExpressionSyntax invocation
-                        && ApiModel.InvokedName(invocation) is { } name
-                        && api.CandidateNames.Contains(name)
                         && semanticModel.GetOperation(invocation) is IInvocationOperation operation
-                        && api.Classify(operation.TargetMethod) is { Operation: ApiOperation.Impersonate } call)
+                        && session.Classify(operation.TargetMethod) is { Operation: ApiOperation.Impersonate } call)
                     {
                         return new ImpersonationSite(0, operation, call);
                     }

@@ -104,8 +104,8 @@ namespace ComImpersonation.Analyzers.Analysis
 
         private static bool IsComEntryPoint(IMethodSymbol? method) =>
             method is not null
-            && (method.Name.StartsWith("Begin_", System.StringComparison.Ordinal)
-                || method.Name.StartsWith("Finish_", System.StringComparison.Ordinal));
+            && (Rules.ImpersonationInFinishRule.SimpleName(method).StartsWith("Begin_", System.StringComparison.Ordinal)
+                || Rules.ImpersonationInFinishRule.SimpleName(method).StartsWith("Finish_", System.StringComparison.Ordinal));
 
         void IImpersonationObserver.OnImpersonate(ImpersonationSite site, ImpersonationState before)
         {

@@ -25,6 +25,9 @@ namespace ComImpersonation.Analyzers.Analysis
 
         /// <summary><c>Key</c> now holds something that is no impersonation's result.</summary>
         ClearResult,
+
+        /// <summary>The bool <c>Key</c> is set to <c>true</c>: it now says that the active impersonations happened.</summary>
+        SetFlag,
     }
 
     /// <summary>One thing a block does that the analysis cares about, in evaluation order.</summary>
@@ -58,7 +61,7 @@ namespace ComImpersonation.Analyzers.Analysis
     /// <summary>A call that impersonates the client.</summary>
     internal sealed class ImpersonationSite
     {
-        public ImpersonationSite(int index, IInvocationOperation operation, ApiCall api)
+        public ImpersonationSite(int index, IOperation operation, ApiCall api)
         {
             Index = index;
             Operation = operation;
@@ -67,7 +70,8 @@ namespace ComImpersonation.Analyzers.Analysis
 
         public int Index { get; }
 
-        public IInvocationOperation Operation { get; }
+        /// <summary>The call (or, for a scope, the object creation) that impersonates.</summary>
+        public IOperation Operation { get; }
 
         public ApiCall Api { get; }
     }
@@ -75,7 +79,7 @@ namespace ComImpersonation.Analyzers.Analysis
     /// <summary>A call that completes the asynchronous call: <c>Signal</c>, or a local function that may call it.</summary>
     internal sealed class SignalSite
     {
-        public SignalSite(int index, IInvocationOperation operation, string displayName)
+        public SignalSite(int index, IOperation operation, string displayName)
         {
             Index = index;
             Operation = operation;
@@ -84,7 +88,7 @@ namespace ComImpersonation.Analyzers.Analysis
 
         public int Index { get; }
 
-        public IInvocationOperation Operation { get; }
+        public IOperation Operation { get; }
 
         public string DisplayName { get; }
     }
@@ -129,6 +133,9 @@ namespace ComImpersonation.Analyzers.Analysis
             Key = key;
             FailureWhenTrue = failureWhenTrue;
         }
+
+        /// <summary><see cref="Site"/> for a test of the thread itself (<c>IsImpersonating()</c>).</summary>
+        public const int AllSites = -2;
 
         /// <summary>The impersonation tested directly (<c>if (CoImpersonateClient() &lt; 0)</c>), or -1.</summary>
         public int Site { get; }
@@ -198,6 +205,7 @@ namespace ComImpersonation.Analyzers.Analysis
             private readonly List<SignalSite> _signals = new List<SignalSite>();
             private readonly List<IFlowAnonymousFunctionOperation> _anonymousFunctions = new List<IFlowAnonymousFunctionOperation>();
             private readonly List<Handoff> _handoffs = new List<Handoff>();
+            private readonly Dictionary<ILocalSymbol, IOperation> _delegateLocals = new Dictionary<ILocalSymbol, IOperation>(SymbolEqualityComparer.Default);
             private readonly Dictionary<IOperation, int> _siteOfOperation = new Dictionary<IOperation, int>();
             private readonly List<Effect>[] _raw;
             private readonly Stack<(IOperation Operation, bool Expanded)> _stack = new Stack<(IOperation, bool)>();
@@ -304,19 +312,38 @@ namespace ComImpersonation.Analyzers.Analysis
                         break;
 
                     case IObjectCreationOperation creation:
-                        if (creation.Constructor is { } constructor && _session.Api.IsThreadHandoff(constructor))
+                        if (creation.Constructor is { } constructor)
                         {
-                            CollectHandoffs(creation, creation.Arguments, constructor);
+                            if (_session.Api.IsThreadHandoff(constructor))
+                            {
+                                CollectHandoffs(creation, creation.Arguments, constructor);
+                            }
+
+                            ApplySummary(block, creation, _session.SummaryOf(constructor, instance: null), "new " + constructor.ContainingType.Name);
+                        }
+                        else
+                        {
+                            AddThrowPoint(block);
                         }
 
-                        AddThrowPoint(block);
                         break;
 
                     case IThrowOperation:
                         AddThrowPoint(block);
                         break;
 
+                    case ISimpleAssignmentOperation { Value.ConstantValue: { HasValue: true, Value: true } } flag
+                        when flag.Target.Type?.SpecialType == SpecialType.System_Boolean && KeyOf(flag.Target) is { } flagKey:
+                        Add(block, new Effect(EffectKind.SetFlag, key: flagKey));
+                        break;
+
                     case ISimpleAssignmentOperation assignment when KeyOf(assignment.Target) is { } key:
+                        if (assignment.Target is ILocalReferenceOperation delegateLocal
+                            && DelegateTarget(assignment.Value) is IFlowAnonymousFunctionOperation or IMethodReferenceOperation)
+                        {
+                            _delegateLocals[delegateLocal.Local] = DelegateTarget(assignment.Value);
+                        }
+
                         Add(block, ResultFlow(key, assignment.Value));
                         break;
 
@@ -341,15 +368,12 @@ namespace ComImpersonation.Analyzers.Analysis
             private void VisitInvocation(BasicBlock block, IInvocationOperation invocation)
             {
                 IMethodSymbol target = invocation.TargetMethod;
-                ApiCall call = _session.Api.Classify(target);
+                ApiCall call = _session.Classify(target);
                 bool throws = call.Shape == ResultShape.Throws;
                 switch (call.Operation)
                 {
                     case ApiOperation.Impersonate:
-                        int site = _impersonations.Count;
-                        _impersonations.Add(new ImpersonationSite(site, invocation, call));
-                        _siteOfOperation[invocation] = site;
-                        Add(block, new Effect(EffectKind.Impersonate, site, operation: invocation, mayThrow: throws));
+                        AddImpersonation(block, invocation, call, throws);
                         return;
 
                     case ApiOperation.Revert:
@@ -372,13 +396,54 @@ namespace ComImpersonation.Analyzers.Analysis
                 {
                     AddSignal(block, invocation, target.Name, mayThrow: true);
                 }
-                else if (!ApiModel.IsThrowOnFailure(target))
+                else if (!ApiModel.IsThrowOnFailure(target) && !_session.Api.IsImpersonationQuery(target))
                 {
-                    AddThrowPoint(block);
+                    ApplySummary(block, invocation, _session.SummaryOf(target, invocation.Instance), target.Name);
                 }
             }
 
-            private void AddSignal(BasicBlock block, IInvocationOperation invocation, string displayName, bool mayThrow)
+            /// <summary>A call of a summarised method: its effects, in the order a caller observes them.</summary>
+            private void ApplySummary(BasicBlock block, IOperation call, MethodSummary summary, string displayName)
+            {
+                if (!summary.Has(SummaryEffects.Reverts))
+                {
+                    AddThrowPoint(block); // like a direct revert, a revert wrapper is taken to revert
+                }
+
+                if (summary.Has(SummaryEffects.ClientIdentity))
+                {
+                    // Impersonates and reverts inside: an impersonation for COMIMP001/005/006, never left active.
+                    AddImpersonation(block, call, new ApiCall(ApiOperation.Impersonate, ResultShape.Other, displayName), mayThrow: false);
+                    _hasRevert = true;
+                    Add(block, new Effect(EffectKind.Revert, operation: call));
+                }
+
+                if (summary.Has(SummaryEffects.Impersonates))
+                {
+                    AddImpersonation(block, call, new ApiCall(ApiOperation.Impersonate, summary.Shape, displayName), mayThrow: false);
+                }
+
+                if (summary.Has(SummaryEffects.Reverts))
+                {
+                    _hasRevert = true;
+                    Add(block, new Effect(EffectKind.Revert, operation: call));
+                }
+
+                if (summary.Has(SummaryEffects.MaySignal))
+                {
+                    AddSignal(block, call, displayName, mayThrow: false);
+                }
+            }
+
+            private void AddImpersonation(BasicBlock block, IOperation call, ApiCall api, bool mayThrow)
+            {
+                int site = _impersonations.Count;
+                _impersonations.Add(new ImpersonationSite(site, call, api));
+                _siteOfOperation[call] = site;
+                Add(block, new Effect(EffectKind.Impersonate, site, operation: call, mayThrow: mayThrow));
+            }
+
+            private void AddSignal(BasicBlock block, IOperation invocation, string displayName, bool mayThrow)
             {
                 int index = _signals.Count;
                 _signals.Add(new SignalSite(index, invocation, displayName));
@@ -400,21 +465,44 @@ namespace ComImpersonation.Analyzers.Analysis
                 foreach (IArgumentOperation argument in arguments)
                 {
                     IOperation value = ResultChecks.Unwrap(argument.Value);
-                    if (value is IDelegateCreationOperation creation)
+                    if (value is IArrayCreationOperation { Initializer: { } initializer })
                     {
-                        value = ResultChecks.Unwrap(creation.Target);
+                        // params Action[] (Parallel.Invoke): each element is handed over.
+                        foreach (IOperation element in initializer.ElementValues)
+                        {
+                            CollectHandoff(call, api, argument, element);
+                        }
                     }
-
-                    switch (value)
+                    else
                     {
-                        case IFlowAnonymousFunctionOperation function:
-                            _handoffs.Add(new Handoff(call, api, function, method: null, argument));
-                            break;
-                        case IMethodReferenceOperation reference:
-                            _handoffs.Add(new Handoff(call, api, function: null, reference.Method, argument));
-                            break;
+                        CollectHandoff(call, api, argument, value);
                     }
                 }
+            }
+
+            private void CollectHandoff(IOperation call, IMethodSymbol api, IArgumentOperation argument, IOperation value)
+            {
+                value = DelegateTarget(value);
+                if (value is ILocalReferenceOperation local && _delegateLocals.TryGetValue(local.Local, out IOperation? held))
+                {
+                    value = held; // Action work = () => …; Task.Run(work);
+                }
+
+                switch (value)
+                {
+                    case IFlowAnonymousFunctionOperation function:
+                        _handoffs.Add(new Handoff(call, api, function, method: null, argument));
+                        break;
+                    case IMethodReferenceOperation reference:
+                        _handoffs.Add(new Handoff(call, api, function: null, reference.Method, argument));
+                        break;
+                }
+            }
+
+            private static IOperation DelegateTarget(IOperation value)
+            {
+                value = ResultChecks.Unwrap(value);
+                return value is IDelegateCreationOperation creation ? ResultChecks.Unwrap(creation.Target) : value;
             }
 
             private Effect ResultFlow(object key, IOperation value)
@@ -454,6 +542,7 @@ namespace ComImpersonation.Analyzers.Analysis
                         foreach (Effect effect in list)
                         {
                             if ((effect.Kind == EffectKind.BindResult
+                                    || effect.Kind == EffectKind.SetFlag
                                     || (effect.Kind == EffectKind.CopyResult && tracked.Contains(effect.SourceKey!)))
                                 && tracked.Add(effect.Key!))
                             {
@@ -481,6 +570,12 @@ namespace ComImpersonation.Analyzers.Analysis
                     return new ResultTest(site, key: null, failureWhenTrue);
                 }
 
+                if (tested is IInvocationOperation query && _session.Api.IsImpersonationQuery(query.TargetMethod))
+                {
+                    // IServerSecurity.IsImpersonating(): where it says no, the thread is not impersonating at all.
+                    return new ResultTest(ResultTest.AllSites, key: null, failureWhenTrue);
+                }
+
                 if (KeyOf(tested) is { } key && tracked.Contains(key))
                 {
                     return new ResultTest(-1, key, failureWhenTrue);
@@ -494,6 +589,7 @@ namespace ComImpersonation.Analyzers.Analysis
                 ILocalReferenceOperation local => local.Local,
                 IParameterReferenceOperation parameter => parameter.Parameter,
                 IFlowCaptureReferenceOperation capture => capture.Id,
+                IFieldReferenceOperation { Instance: null or IInstanceReferenceOperation } field => field.Field,
                 _ => null,
             };
         }

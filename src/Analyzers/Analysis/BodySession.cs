@@ -19,17 +19,53 @@ namespace ComImpersonation.Analyzers.Analysis
         private readonly Dictionary<ControlFlowGraph, BodyModel> _models = new Dictionary<ControlFlowGraph, BodyModel>();
         private readonly Dictionary<IMethodSymbol, bool> _maySignal = new Dictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
         private readonly List<Body> _bodies = new List<Body>();
-        private readonly Dictionary<IMethodSymbol, Handoff> _handedOff = new Dictionary<IMethodSymbol, Handoff>(SymbolEqualityComparer.Default);
+        private readonly Dictionary<IMethodSymbol, IMethodSymbol> _parents = new Dictionary<IMethodSymbol, IMethodSymbol>(SymbolEqualityComparer.Default);
+        private readonly Dictionary<IMethodSymbol, List<Handoff>> _handedOff = new Dictionary<IMethodSymbol, List<Handoff>>(SymbolEqualityComparer.Default);
 
-        public BodySession(ControlFlowGraph root, ISymbol owner, ApiModel api, CancellationToken cancellationToken)
+        public BodySession(ControlFlowGraph root, ISymbol owner, ApiModel api, ApiOptions options, MethodSummaries summaries, int depth, CancellationToken cancellationToken)
         {
             Api = api;
+            Options = options;
+            Summaries = summaries;
+            Depth = depth;
             CancellationToken = cancellationToken;
-            _bodies.Add(new Body(root, owner as IMethodSymbol));
-            RegisterLocalFunctions(root);
+            _bodies.Add(new Body(root, owner as IMethodSymbol, parent: null));
+            RegisterLocalFunctions(root, owner as IMethodSymbol);
         }
 
         public ApiModel Api { get; }
+
+        public ApiOptions Options { get; }
+
+        public MethodSummaries Summaries { get; }
+
+        /// <summary>How many calls deep summaries of called methods may look from here (0: calls are opaque).</summary>
+        public int Depth { get; }
+
+        /// <summary>
+        /// What a call of an ordinary method or constructor does, from its summary. An interface call on a receiver
+        /// whose class or struct is known (a <c>using</c> scope's <c>Dispose</c>) is resolved to the implementation.
+        /// </summary>
+        public MethodSummary SummaryOf(IMethodSymbol target, IOperation? instance)
+        {
+            if (Depth <= 0 || target.MethodKind == MethodKind.LocalFunction)
+            {
+                return MethodSummary.Opaque;
+            }
+
+            if (target.ContainingType is { TypeKind: TypeKind.Interface }
+                && instance is not null
+                && ResultChecks.Unwrap(instance).Type is INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct } receiverType
+                && receiverType.FindImplementationForInterfaceMember(target) is IMethodSymbol implementation)
+            {
+                target = implementation;
+            }
+
+            return Summaries.Get(target, Depth, Options, CancellationToken);
+        }
+
+        /// <summary>What a call does, by the table and the options in force for this code block.</summary>
+        public ApiCall Classify(IMethodSymbol method) => Api.Classify(method, Options);
 
         public CancellationToken CancellationToken { get; }
 
@@ -43,20 +79,30 @@ namespace ComImpersonation.Analyzers.Analysis
             for (int i = 0; i < _bodies.Count; i++)
             {
                 Body body = _bodies[i];
+                if (body.Symbol is not null && body.Parent is not null && !_parents.ContainsKey(body.Symbol))
+                {
+                    _parents.Add(body.Symbol, body.Parent);
+                }
+
                 BodyModel model = ModelOf(body.Graph);
                 foreach (IFlowAnonymousFunctionOperation anonymousFunction in model.AnonymousFunctions)
                 {
                     ControlFlowGraph graph = body.Graph.GetAnonymousFunctionControlFlowGraph(anonymousFunction, CancellationToken);
-                    _bodies.Add(new Body(graph, anonymousFunction.Symbol));
-                    RegisterLocalFunctions(graph);
+                    _bodies.Add(new Body(graph, anonymousFunction.Symbol, body.Symbol));
+                    RegisterLocalFunctions(graph, body.Symbol);
                 }
 
                 foreach (Handoff handoff in model.Handoffs)
                 {
                     IMethodSymbol? handed = handoff.Function?.Symbol ?? handoff.Method;
-                    if (handed is not null && !_handedOff.ContainsKey(handed))
+                    if (handed is not null)
                     {
-                        _handedOff.Add(handed, handoff);
+                        if (!_handedOff.TryGetValue(handed, out List<Handoff>? list))
+                        {
+                            _handedOff[handed] = list = new List<Handoff>();
+                        }
+
+                        list.Add(handoff);
                     }
                 }
 
@@ -67,17 +113,31 @@ namespace ComImpersonation.Analyzers.Analysis
         }
 
         /// <summary>The hand-off that runs <paramref name="body"/> on another thread, if one in this code block does.</summary>
-        public Handoff? HandoffOf(Body body) =>
-            body.Symbol is { } symbol && _handedOff.TryGetValue(symbol, out Handoff? handoff) ? handoff : null;
+        public Handoff? HandoffOf(Body body)
+        {
+            // A lambda or local function inside a handed-over body runs on that body's thread too.
+            for (IMethodSymbol? symbol = body.Symbol; symbol is not null; symbol = _parents.TryGetValue(symbol, out IMethodSymbol? parent) ? parent : null)
+            {
+                if (_handedOff.TryGetValue(symbol, out List<Handoff>? handoffs))
+                {
+                    return handoffs[0];
+                }
+            }
+
+            return null;
+        }
 
         /// <summary>Hand-offs of ordinary methods (method groups that are not local functions).</summary>
         public IEnumerable<Handoff> MethodGroupHandoffs()
         {
-            foreach (Handoff handoff in _handedOff.Values)
+            foreach (List<Handoff> handoffs in _handedOff.Values)
             {
-                if (handoff.Method is { MethodKind: not MethodKind.LocalFunction })
+                foreach (Handoff handoff in handoffs)
                 {
-                    yield return handoff;
+                    if (handoff.Method is { MethodKind: not MethodKind.LocalFunction })
+                    {
+                        yield return handoff;
+                    }
                 }
             }
         }
@@ -114,7 +174,7 @@ namespace ComImpersonation.Analyzers.Analysis
             return model;
         }
 
-        private void RegisterLocalFunctions(ControlFlowGraph graph)
+        private void RegisterLocalFunctions(ControlFlowGraph graph, IMethodSymbol? parent)
         {
             var regions = new Stack<ControlFlowRegion>();
             regions.Push(graph.Root);
@@ -125,8 +185,8 @@ namespace ComImpersonation.Analyzers.Analysis
                 {
                     ControlFlowGraph localGraph = graph.GetLocalFunctionControlFlowGraph(localFunction, CancellationToken);
                     _localFunctionGraphs[localFunction] = localGraph;
-                    _bodies.Add(new Body(localGraph, localFunction));
-                    RegisterLocalFunctions(localGraph);
+                    _bodies.Add(new Body(localGraph, localFunction, parent));
+                    RegisterLocalFunctions(localGraph, localFunction);
                 }
 
                 foreach (ControlFlowRegion nested in region.NestedRegions)
@@ -139,11 +199,15 @@ namespace ComImpersonation.Analyzers.Analysis
         /// <summary>A body with its own graph: a member, lambda, anonymous method or local function.</summary>
         internal readonly struct Body
         {
-            public Body(ControlFlowGraph graph, IMethodSymbol? symbol)
+            public Body(ControlFlowGraph graph, IMethodSymbol? symbol, IMethodSymbol? parent)
             {
                 Graph = graph;
                 Symbol = symbol;
+                Parent = parent;
             }
+
+            /// <summary>The body this one is declared in (null for the member itself).</summary>
+            public IMethodSymbol? Parent { get; }
 
             public ControlFlowGraph Graph { get; }
 

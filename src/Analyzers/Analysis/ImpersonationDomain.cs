@@ -84,6 +84,10 @@ namespace ComImpersonation.Analyzers.Analysis
                     return state.Bound(effect.Key!, state.SitesBoundTo(effect.SourceKey!));
                 case EffectKind.ClearResult:
                     return state.Bound(effect.Key!, SiteSet.Empty);
+                case EffectKind.SetFlag:
+                    // `impersonated = true;` after a successful impersonation: where the flag is false later,
+                    // the impersonations active now did not happen.
+                    return state.Bound(effect.Key!, state.Active);
                 default:
                     return state; // a throw point changes nothing
             }
@@ -103,6 +107,11 @@ namespace ComImpersonation.Analyzers.Analysis
             }
 
             // The failure branch: the thread is not impersonating for the tested call.
+            if (test.Site == ResultTest.AllSites)
+            {
+                return output.Reverted();
+            }
+
             SiteSet failed = test.Site >= 0 ? SiteSet.Of(test.Site) : output.SitesBoundTo(test.Key!);
             return output.WithoutActive(failed);
         }

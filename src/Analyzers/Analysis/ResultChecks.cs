@@ -1,4 +1,5 @@
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace ComImpersonation.Analyzers.Analysis
@@ -24,8 +25,21 @@ namespace ComImpersonation.Analyzers.Analysis
                     failureWhenTrue = !inner;
                     return true;
 
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } nullTest
+                    when IsNullConstant(Unwrap(nullTest.RightOperand)) || IsNullConstant(Unwrap(nullTest.LeftOperand)):
+                    // int? hr = security?.ImpersonateClient(); if (hr == null) …: no call ran on the null branch.
+                    tested = IsNullConstant(Unwrap(nullTest.RightOperand)) ? Unwrap(nullTest.LeftOperand) : Unwrap(nullTest.RightOperand);
+                    failureWhenTrue = nullTest.OperatorKind == BinaryOperatorKind.Equals;
+                    return true;
+
                 case IBinaryOperation binary:
                     return TryGetComparison(binary, out tested, out failureWhenTrue);
+
+                case IPropertyReferenceOperation { Instance: { } instance, Property.Name: "HasValue" } hasValue
+                    when IsNullable(instance.Type):
+                    tested = Unwrap(instance);
+                    failureWhenTrue = false;
+                    return true;
 
                 case IInvocationOperation { Arguments.Length: 1 } call
                     when call.TargetMethod.Name is "FAILED" or "SUCCEEDED":
@@ -45,8 +59,22 @@ namespace ComImpersonation.Analyzers.Analysis
                     failureWhenTrue = field.Field.Name == "Failed";
                     return true;
 
+                case IIsNullOperation isNull:
+                    // `using` tests its resource for null before Dispose: a scope created by `new` is never null,
+                    // so the null branch is one on which its impersonation cannot be active.
+                    tested = Unwrap(isNull.Operand);
+                    failureWhenTrue = true;
+                    return true;
+
                 case IIsPatternOperation isPattern when TryGetPatternTest(isPattern.Pattern, out failureWhenTrue):
                     tested = StripValueField(Unwrap(isPattern.Value));
+                    return true;
+
+                case ILocalReferenceOperation or IParameterReferenceOperation or IFieldReferenceOperation or IInvocationOperation or IFlowCaptureReferenceOperation
+                    when condition.Type?.SpecialType == SpecialType.System_Boolean:
+                    // A bool that says success: a wrapper's `bool TryImpersonate()`, or an `impersonated` flag.
+                    tested = condition;
+                    failureWhenTrue = false;
                     return true;
             }
 
@@ -124,6 +152,9 @@ namespace ComImpersonation.Analyzers.Analysis
                 case IConstantPatternOperation constant when IsSuccessConstant(Unwrap(constant.Value)):
                     failureWhenTrue = false; // hr is 0
                     return true;
+                case IConstantPatternOperation constant when IsNullConstant(Unwrap(constant.Value)):
+                    failureWhenTrue = true; // hr is null: the call did not run
+                    return true;
             }
 
             failureWhenTrue = false;
@@ -157,9 +188,20 @@ namespace ComImpersonation.Analyzers.Analysis
                 || operation is IPropertyReferenceOperation { Property: { IsStatic: true, Name: "S_OK" } };
         }
 
-        /// <summary><c>hr.Value</c> of an HRESULT struct says what <c>hr</c> says.</summary>
+        private static bool IsNullConstant(IOperation operation) =>
+            operation.ConstantValue is { HasValue: true, Value: null };
+
+        private static bool IsNullable(ITypeSymbol? type) =>
+            type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T };
+
+        /// <summary><c>hr.Value</c> of an HRESULT struct (or of an <c>int?</c>) says what <c>hr</c> says.</summary>
         private static IOperation StripValueField(IOperation operation)
         {
+            if (operation is IPropertyReferenceOperation { Property.Name: "Value", Instance: { } nullable } && IsNullable(nullable.Type))
+            {
+                return Unwrap(nullable);
+            }
+
             if (operation is IFieldReferenceOperation { Field.Name: "Value", Instance: { } instance }
                 && instance.Type is { Name: "HRESULT", TypeKind: TypeKind.Struct })
             {

@@ -45,7 +45,7 @@ namespace ComImpersonation.Analyzers.Analysis
             }
         }
 
-        private static UncheckedResult? CheckValue(ControlFlowGraph graph, IInvocationOperation invocation, SyntaxNode codeBlock)
+        private static UncheckedResult? CheckValue(ControlFlowGraph graph, IOperation invocation, SyntaxNode codeBlock)
         {
             IOperation value = invocation;
             while (value.Parent is IConversionOperation or IParenthesizedOperation)
@@ -130,7 +130,8 @@ namespace ComImpersonation.Analyzers.Analysis
 
             var visited = new HashSet<int>();
             var pending = new Stack<BasicBlock>();
-            PushSuccessors(graph, start, pending);
+            var afterFinally = new Dictionary<ControlFlowRegion, List<BasicBlock>>();
+            PushSuccessors(graph, start, pending, afterFinally);
             while (pending.Count > 0)
             {
                 BasicBlock block = pending.Pop();
@@ -147,13 +148,34 @@ namespace ComImpersonation.Analyzers.Analysis
                         continue;
                 }
 
-                PushSuccessors(graph, block, pending);
+                if (block.FallThroughSuccessor is { Semantics: ControlFlowBranchSemantics.StructuredExceptionHandling }
+                    && EnclosingFinally(block.EnclosingRegion) is { } finallyRegion
+                    && afterFinally.TryGetValue(finallyRegion, out List<BasicBlock>? continuations))
+                {
+                    // The end of a finally: go on where the branches that ran it were going.
+                    foreach (BasicBlock continuation in continuations)
+                    {
+                        pending.Push(continuation);
+                    }
+                }
+
+                PushSuccessors(graph, block, pending, afterFinally);
             }
 
             return false;
         }
 
-        private static void PushSuccessors(ControlFlowGraph graph, BasicBlock block, Stack<BasicBlock> pending)
+        private static ControlFlowRegion? EnclosingFinally(ControlFlowRegion? region)
+        {
+            while (region is not null && region.Kind != ControlFlowRegionKind.Finally)
+            {
+                region = region.EnclosingRegion;
+            }
+
+            return region;
+        }
+
+        private static void PushSuccessors(ControlFlowGraph graph, BasicBlock block, Stack<BasicBlock> pending, Dictionary<ControlFlowRegion, List<BasicBlock>> afterFinally)
         {
             foreach (ControlFlowBranch? branch in new[] { block.ConditionalSuccessor, block.FallThroughSuccessor })
             {
@@ -162,11 +184,28 @@ namespace ComImpersonation.Analyzers.Analysis
                     continue;
                 }
 
-                // Through finally regions: their blocks run first, then the destination. Visiting the destination
-                // even when a finally overwrites the local can only find more reads, never invent an unread local.
-                foreach (ControlFlowRegion finallyRegion in branch.FinallyRegions)
+                // Through finally regions: their blocks run first (in order), then the destination; a write in a
+                // finally therefore hides a later read.
+                if (!branch.FinallyRegions.IsEmpty)
                 {
-                    pending.Push(graph.Blocks[finallyRegion.FirstBlockOrdinal]);
+                    for (int i = 0; i < branch.FinallyRegions.Length; i++)
+                    {
+                        BasicBlock? next = i + 1 < branch.FinallyRegions.Length
+                            ? graph.Blocks[branch.FinallyRegions[i + 1].FirstBlockOrdinal]
+                            : branch.Destination;
+                        if (next is not null)
+                        {
+                            if (!afterFinally.TryGetValue(branch.FinallyRegions[i], out List<BasicBlock>? list))
+                            {
+                                afterFinally[branch.FinallyRegions[i]] = list = new List<BasicBlock>();
+                            }
+
+                            list.Add(next);
+                        }
+                    }
+
+                    pending.Push(graph.Blocks[branch.FinallyRegions[0].FirstBlockOrdinal]);
+                    continue;
                 }
 
                 if (branch.Destination is { } destination)
@@ -291,7 +330,7 @@ namespace ComImpersonation.Analyzers.Analysis
         /// A throwing projection's failure is swallowed when the nearest catch that can catch a COMException
         /// neither rethrows, throws nor leaves the method. Catches with filters are given the benefit of the doubt.
         /// </summary>
-        private static bool IsSwallowed(IInvocationOperation invocation, SemanticModel semanticModel)
+        private static bool IsSwallowed(IOperation invocation, SemanticModel semanticModel)
         {
             for (SyntaxNode? node = invocation.Syntax; node is not null; node = node.Parent)
             {

@@ -6,6 +6,7 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace ComImpersonation.Analyzers.Api
 {
@@ -45,6 +46,9 @@ namespace ComImpersonation.Analyzers.Api
         private readonly ConcurrentDictionary<IMethodSymbol, ApiCall> _cache =
             new ConcurrentDictionary<IMethodSymbol, ApiCall>(SymbolEqualityComparer.Default);
 
+        private readonly ConcurrentDictionary<IMethodSymbol, string> _fullNames =
+            new ConcurrentDictionary<IMethodSymbol, string>(SymbolEqualityComparer.Default);
+
         private ApiModel(ImmutableHashSet<string> candidateNames)
         {
             CandidateNames = candidateNames;
@@ -62,7 +66,7 @@ namespace ComImpersonation.Analyzers.Api
         /// contain no recognised call. Cheap: declaration-table name look-ups, referenced assemblies' type-name
         /// lists, and a plain text search for the native entry points (to find renamed P/Invokes).
         /// </summary>
-        public static ApiModel? TryCreate(Compilation compilation, CancellationToken cancellationToken)
+        public static ApiModel? TryCreate(Compilation compilation, AnalyzerConfigOptionsProvider optionsProvider, CancellationToken cancellationToken)
         {
             var tableNames = new HashSet<string>(StringComparer.Ordinal);
             var entryPoints = new List<string>();
@@ -101,6 +105,12 @@ namespace ComImpersonation.Analyzers.Api
                 }
             }
 
+            // Methods the user names in .editorconfig / .globalconfig count as recognised calls.
+            if (!present && ApiOptions.Read(optionsProvider.GlobalOptions).HasAdditionalMethods)
+            {
+                present = true;
+            }
+
             // A source P/Invoke may rename its entry point: [DllImport("ole32", EntryPoint = "CoImpersonateClient")] static extern int Impersonate();
             foreach (SyntaxTree tree in compilation.SyntaxTrees)
             {
@@ -110,15 +120,37 @@ namespace ComImpersonation.Analyzers.Api
                     present = true;
                     CollectRenamedImports(tree, entryPoints, candidates, cancellationToken);
                 }
+
+                if (!present && ApiOptions.Read(optionsProvider.GetOptions(tree)).HasAdditionalMethods)
+                {
+                    present = true;
+                }
             }
 
             return present ? new ApiModel(candidates.ToImmutable()) : null;
         }
 
-        /// <summary>Classifies a called method. Never matches by name alone.</summary>
+        /// <summary>Classifies a called method by the table. Never matches by name alone.</summary>
         public ApiCall Classify(IMethodSymbol method)
         {
             return _cache.GetOrAdd(method.OriginalDefinition, static m => ClassifyUncached(m));
+        }
+
+        /// <summary>Classifies a called method by the table, then by the methods the options name.</summary>
+        public ApiCall Classify(IMethodSymbol method, ApiOptions options)
+        {
+            ApiCall call = Classify(method);
+            if (call.IsRecognized || !options.HasAdditionalMethods || method.ContainingType is null)
+            {
+                return call;
+            }
+
+            IMethodSymbol definition = method.OriginalDefinition;
+            string fullName = _fullNames.GetOrAdd(definition, static m => m.ContainingType.ToDisplayString(FullNameFormat) + "." + m.Name);
+            ApiOperation operation = options.OperationOf(fullName);
+            return operation == ApiOperation.None
+                ? ApiCall.None
+                : new ApiCall(operation, ShapeOf(definition.ReturnType), definition.ContainingType.Name + "." + definition.Name);
         }
 
         /// <summary>True when <paramref name="method"/> runs its delegate arguments on another thread.</summary>
@@ -146,6 +178,13 @@ namespace ComImpersonation.Analyzers.Api
 
             return false;
         }
+
+        /// <summary><c>IServerSecurity.IsImpersonating()</c>: asks the call context whether the thread impersonates.</summary>
+        public bool IsImpersonationQuery(IMethodSymbol method) =>
+            method.Name == "IsImpersonating"
+            && !method.IsStatic
+            && method.ContainingType is { TypeKind: TypeKind.Interface or TypeKind.Struct } type
+            && IsOrDerivesFrom(type, ApiTable.IServerSecurity);
 
         /// <summary>True when a call by this simple name could be a thread hand-off (for the syntactic pre-check).</summary>
         public static bool IsThreadHandoffName(string name)
@@ -317,7 +356,7 @@ namespace ComImpersonation.Analyzers.Api
             return identity.KnownFullNames.Contains(fullName);
         }
 
-        private static ResultShape ShapeOf(ITypeSymbol returnType)
+        internal static ResultShape ShapeOf(ITypeSymbol returnType)
         {
             switch (returnType.SpecialType)
             {

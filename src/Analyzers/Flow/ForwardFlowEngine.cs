@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Threading;
+using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 
 namespace ComImpersonation.Analyzers.Flow
@@ -232,24 +233,59 @@ namespace ComImpersonation.Analyzers.Flow
                 return;
             }
 
-            ControlFlowRegion? tryRegion = region;
-            while (tryRegion is not null && tryRegion.Kind != ControlFlowRegionKind.Try)
+            for (ControlFlowRegion? current = region; ; current = current.EnclosingRegion)
             {
-                tryRegion = tryRegion.EnclosingRegion;
+                while (current is not null && current.Kind != ControlFlowRegionKind.Try)
+                {
+                    current = current.EnclosingRegion;
+                }
+
+                if (current is null)
+                {
+                    _exceptionalExit = _domain.Join(_exceptionalExit, state);
+                    return;
+                }
+
+                var key = new ThrownKey(current, context);
+                _thrown[key] = _thrown.TryGetValue(key, out TState previous) ? _domain.Join(previous, state) : state;
+
+                // A finally brings the exception on when it ends; a catch of every exception stops it. Typed
+                // catches may not match: the exception may also go on to the next enclosing try, or out.
+                ControlFlowRegion handlers = current.EnclosingRegion!;
+                if (handlers.Kind == ControlFlowRegionKind.TryAndFinally || CatchesEverything(handlers))
+                {
+                    return;
+                }
+
+                current = handlers;
+            }
+        }
+
+        private static bool CatchesEverything(ControlFlowRegion tryAndCatch)
+        {
+            foreach (ControlFlowRegion handler in tryAndCatch.NestedRegions)
+            {
+                if (handler.Kind == ControlFlowRegionKind.Catch
+                    && handler.ExceptionType is { } type
+                    && (type.SpecialType == SpecialType.System_Object
+                        || (type.Name == "Exception" && type.ContainingNamespace is { Name: "System", ContainingNamespace.IsGlobalNamespace: true })))
+                {
+                    return true;
+                }
             }
 
-            if (tryRegion is null)
-            {
-                _exceptionalExit = _domain.Join(_exceptionalExit, state);
-                return;
-            }
-
-            var key = new ThrownKey(tryRegion, context);
-            _thrown[key] = _thrown.TryGetValue(key, out TState previous) ? _domain.Join(previous, state) : state;
+            return false;
         }
 
         private bool Propagate(int ordinal, FlowContext? context, TState state)
         {
+            if (!_graph.Blocks[ordinal].IsReachable)
+            {
+                // Roslyn keeps some edges the compiler knows are never taken (out of `while (true)`); the block's
+                // own reachability is the compiler's verdict, and unreachable code is never reported.
+                return false;
+            }
+
             var key = new NodeKey(ordinal, context);
             if (_inputs.TryGetValue(key, out TState existing))
             {

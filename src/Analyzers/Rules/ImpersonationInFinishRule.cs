@@ -7,7 +7,11 @@ namespace ComImpersonation.Analyzers.Rules
     internal static class ImpersonationInFinishRule
     {
         public static bool IsFinishMethod(ISymbol owner) =>
-            owner is IMethodSymbol { Name: { Length: > 7 } name } && name.StartsWith("Finish_", System.StringComparison.Ordinal);
+            owner is IMethodSymbol method && SimpleName(method).StartsWith("Finish_", System.StringComparison.Ordinal) && SimpleName(method).Length > 7;
+
+        /// <summary>The method's name without an explicit implementation's interface prefix.</summary>
+        public static string SimpleName(IMethodSymbol method) =>
+            method.ExplicitInterfaceImplementations.Length > 0 ? method.ExplicitInterfaceImplementations[0].Name : method.Name;
 
         public static void Report(ISymbol owner, BodyModel model, DiagnosticSink sink)
         {
@@ -18,7 +22,7 @@ namespace ComImpersonation.Analyzers.Rules
 
             foreach (ImpersonationSite site in model.Impersonations)
             {
-                sink.Report(Descriptors.ImpersonationInFinish, site.Operation.Syntax, site.Api.DisplayName, owner.Name);
+                sink.Report(Descriptors.ImpersonationInFinish, site.Operation.Syntax, site.Api.DisplayName, SimpleName((IMethodSymbol)owner));
             }
         }
     }

@@ -1,0 +1,260 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Threading;
+using ComImpersonation.Analyzers.Api;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+
+namespace ComImpersonation.Analyzers.Analysis
+{
+    /// <summary>What a call of a summarised method does, as its caller sees it (SPEC §2 "Through the code base").</summary>
+    [Flags]
+    internal enum SummaryEffects
+    {
+        None = 0,
+
+        /// <summary>Impersonation wrapper: impersonates on every normal path and never reverts.</summary>
+        Impersonates = 1,
+
+        /// <summary>Revert wrapper: reverts, and never impersonates.</summary>
+        Reverts = 2,
+
+        /// <summary>Signal wrapper: may signal.</summary>
+        MaySignal = 4,
+
+        /// <summary>Client-identity call: impersonates and reverts internally.</summary>
+        ClientIdentity = 8,
+    }
+
+    internal sealed class MethodSummary
+    {
+        public static readonly MethodSummary Opaque = new MethodSummary(SummaryEffects.None, ResultShape.Other);
+
+        public MethodSummary(SummaryEffects effects, ResultShape shape)
+        {
+            Effects = effects;
+            Shape = shape;
+        }
+
+        public SummaryEffects Effects { get; }
+
+        /// <summary>For an impersonation wrapper: how its result reports failure.</summary>
+        public ResultShape Shape { get; }
+
+        public bool Has(SummaryEffects effect) => (Effects & effect) != 0;
+    }
+
+    /// <summary>
+    /// Summaries of methods in the compilation, computed from their bodies on demand and cached per compilation.
+    /// Depth-limited (<c>comimp.interprocedural_depth</c>); recursion is cut off by treating a method that is
+    /// being summarised on this thread as opaque. Calls through interfaces (unless the receiver's type is
+    /// known), virtual methods, delegates and other assemblies stay opaque.
+    /// </summary>
+    internal sealed class MethodSummaries
+    {
+        [ThreadStatic]
+        private static HashSet<IMethodSymbol>? t_inProgress;
+
+        private readonly Compilation _compilation;
+        private readonly ApiModel _api;
+        private readonly ConcurrentDictionary<(IMethodSymbol Method, int Depth, ApiOptions Options), MethodSummary> _cache =
+            new ConcurrentDictionary<(IMethodSymbol, int, ApiOptions), MethodSummary>(new KeyComparer());
+
+        private readonly Lazy<HashSet<string>> _wrapperNames;
+
+        public MethodSummaries(Compilation compilation, ApiModel api, CancellationToken cancellationToken)
+        {
+            _compilation = compilation;
+            _api = api;
+            _wrapperNames = new Lazy<HashSet<string>>(() => CollectWrapperNames(cancellationToken), LazyThreadSafetyMode.ExecutionAndPublication);
+        }
+
+        /// <summary>
+        /// For the syntactic pre-check: names of methods (and, for constructors, types) whose bodies call, directly
+        /// or through such methods, something the API model recognises. A body that calls none of them and nothing
+        /// recognised needs no analysis. Computed once per compilation from syntax alone.
+        /// </summary>
+        public bool MayBeWrapperName(string name) => _wrapperNames.Value.Contains(name);
+
+        private HashSet<string> CollectWrapperNames(CancellationToken cancellationToken)
+        {
+            var mentions = new List<(string Declared, List<string> Mentioned)>();
+            foreach (SyntaxTree tree in _compilation.SyntaxTrees)
+            {
+                foreach (SyntaxNode node in tree.GetRoot(cancellationToken).DescendantNodes(n => n is not StatementSyntax and not ExpressionSyntax))
+                {
+                    if (node is not BaseMethodDeclarationSyntax declaration || (declaration.Body is null && declaration.ExpressionBody is null))
+                    {
+                        continue;
+                    }
+
+                    string? declared = declaration switch
+                    {
+                        MethodDeclarationSyntax method => method.Identifier.ValueText,
+                        ConstructorDeclarationSyntax constructor => constructor.Identifier.ValueText,
+                        _ => null,
+                    };
+
+                    if (declared is null)
+                    {
+                        continue;
+                    }
+
+                    var mentioned = new List<string>();
+                    foreach (SyntaxNode inner in declaration.DescendantNodes())
+                    {
+                        if (inner is InvocationExpressionSyntax invocation && ApiModel.InvokedName(invocation) is { } name)
+                        {
+                            mentioned.Add(name);
+                        }
+                        else if (inner is ObjectCreationExpressionSyntax creation && RightmostName(creation.Type) is { } typeName)
+                        {
+                            mentioned.Add(typeName);
+                        }
+                    }
+
+                    mentions.Add((declared, mentioned));
+                }
+            }
+
+            var names = new HashSet<string>(_api.CandidateNames, StringComparer.Ordinal);
+            for (bool grew = true; grew;)
+            {
+                grew = false;
+                foreach ((string declared, List<string> mentioned) in mentions)
+                {
+                    if (!names.Contains(declared) && mentioned.Exists(names.Contains))
+                    {
+                        names.Add(declared);
+                        grew = true;
+                    }
+                }
+            }
+
+            return names;
+        }
+
+        internal static string? RightmostName(TypeSyntax type) => type switch
+        {
+            SimpleNameSyntax simple => simple.Identifier.ValueText,
+            QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
+            AliasQualifiedNameSyntax alias => alias.Name.Identifier.ValueText,
+            _ => null,
+        };
+
+        /// <summary>The summary of <paramref name="method"/>, looking <paramref name="depth"/> calls deep (itself included).</summary>
+        public MethodSummary Get(IMethodSymbol method, int depth, ApiOptions options, CancellationToken cancellationToken)
+        {
+            method = method.OriginalDefinition;
+            if (depth <= 0 || !IsSummarisable(method))
+            {
+                return MethodSummary.Opaque;
+            }
+
+            var key = (method, depth, options);
+            if (_cache.TryGetValue(key, out MethodSummary? known))
+            {
+                return known;
+            }
+
+            HashSet<IMethodSymbol> inProgress = t_inProgress ??= new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+            if (!inProgress.Add(method))
+            {
+                return MethodSummary.Opaque; // recursion: cut off safely
+            }
+
+            try
+            {
+                MethodSummary summary = Compute(method, depth, options, cancellationToken);
+                return _cache.GetOrAdd(key, summary);
+            }
+            finally
+            {
+                inProgress.Remove(method);
+            }
+        }
+
+        /// <summary>A semantic model for another tree of the compilation (a callee's body, a partial type's other part).</summary>
+        public SemanticModel SemanticModelOf(SyntaxTree tree)
+        {
+#pragma warning disable RS1030 // Interprocedural analysis needs the callee's body, which may be in another tree.
+            return _compilation.GetSemanticModel(tree);
+#pragma warning restore RS1030
+        }
+
+        private static bool IsSummarisable(IMethodSymbol method) =>
+            method.MethodKind is MethodKind.Ordinary or MethodKind.Constructor
+            && !method.IsAbstract
+            && !method.IsExtern
+            && !(method.IsVirtual || (method.IsOverride && !method.IsSealed))
+            && method.ContainingType is { TypeKind: not TypeKind.Interface }
+            && !method.DeclaringSyntaxReferences.IsEmpty;
+
+        private MethodSummary Compute(IMethodSymbol method, int depth, ApiOptions options, CancellationToken cancellationToken)
+        {
+            foreach (SyntaxReference reference in method.DeclaringSyntaxReferences)
+            {
+                SyntaxNode declaration = reference.GetSyntax(cancellationToken);
+                bool hasBody = declaration is BaseMethodDeclarationSyntax { Body: not null } or BaseMethodDeclarationSyntax { ExpressionBody: not null };
+                if (!hasBody || !_compilation.ContainsSyntaxTree(reference.SyntaxTree))
+                {
+                    continue;
+                }
+
+                SemanticModel semanticModel = SemanticModelOf(reference.SyntaxTree);
+                ControlFlowGraph? graph = ControlFlowGraph.Create(declaration, semanticModel, cancellationToken);
+                if (graph is null)
+                {
+                    return MethodSummary.Opaque;
+                }
+
+                var session = new BodySession(graph, method, _api, options, this, depth - 1, cancellationToken);
+                (BodySession.Body body, BodyModel model) = session.Bodies()[0];
+                BodyFindings? findings = BodyFindings.Analyze(body, model, cancellationToken);
+                return Summarise(method, model, findings);
+            }
+
+            return MethodSummary.Opaque;
+        }
+
+        private static MethodSummary Summarise(IMethodSymbol method, BodyModel model, BodyFindings? findings)
+        {
+            SummaryEffects effects = SummaryEffects.None;
+            bool impersonates = model.Impersonations.Count > 0;
+            if (findings is { IsImpersonationWrapper: true })
+            {
+                effects |= SummaryEffects.Impersonates;
+            }
+            else if (impersonates && model.HasRevert && findings is { ActiveAtNormalExit.Count: 0 })
+            {
+                effects |= SummaryEffects.ClientIdentity;
+            }
+
+            if (model.HasRevert && !impersonates)
+            {
+                effects |= SummaryEffects.Reverts;
+            }
+
+            if (model.Signals.Count > 0)
+            {
+                effects |= SummaryEffects.MaySignal;
+            }
+
+            ResultShape shape = method.MethodKind == MethodKind.Constructor
+                ? ResultShape.Throws
+                : ApiModel.ShapeOf(method.ReturnType);
+            return effects == SummaryEffects.None ? MethodSummary.Opaque : new MethodSummary(effects, shape);
+        }
+
+        private sealed class KeyComparer : IEqualityComparer<(IMethodSymbol Method, int Depth, ApiOptions Options)>
+        {
+            public bool Equals((IMethodSymbol Method, int Depth, ApiOptions Options) x, (IMethodSymbol Method, int Depth, ApiOptions Options) y) =>
+                SymbolEqualityComparer.Default.Equals(x.Method, y.Method) && x.Depth == y.Depth && ReferenceEquals(x.Options, y.Options);
+
+            public int GetHashCode((IMethodSymbol Method, int Depth, ApiOptions Options) obj) =>
+                SymbolEqualityComparer.Default.GetHashCode(obj.Method) ^ obj.Depth;
+        }
+    }
+}
