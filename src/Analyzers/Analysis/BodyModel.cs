@@ -96,7 +96,7 @@ namespace ComImpersonation.Analyzers.Analysis
     /// <summary>A delegate handed to an API that runs it on another thread (<c>Task.Run(() =&gt; …)</c>, <c>new Thread(Work)</c>).</summary>
     internal sealed class Handoff
     {
-        public Handoff(IOperation call, IMethodSymbol api, IFlowAnonymousFunctionOperation? function, IMethodSymbol? method, IArgumentOperation argument)
+        public Handoff(IOperation call, IMethodSymbol api, IFlowAnonymousFunctionOperation? function, IMethodSymbol? method, SyntaxNode argument)
         {
             Call = call;
             Api = api;
@@ -116,7 +116,8 @@ namespace ComImpersonation.Analyzers.Analysis
         /// <summary>The method group's method (a local function or an ordinary method), if it is one.</summary>
         public IMethodSymbol? Method { get; }
 
-        public IArgumentOperation Argument { get; }
+        /// <summary>The argument (or, in a params array, the element) that hands the delegate over.</summary>
+        public SyntaxNode Argument { get; }
 
         /// <summary>A short name for messages: <c>Task.Run</c>, <c>new Thread</c>.</summary>
         public string ApiDisplayName => Api.MethodKind == MethodKind.Constructor
@@ -470,17 +471,17 @@ namespace ComImpersonation.Analyzers.Analysis
                         // params Action[] (Parallel.Invoke): each element is handed over.
                         foreach (IOperation element in initializer.ElementValues)
                         {
-                            CollectHandoff(call, api, argument, element);
+                            CollectHandoff(call, api, element.Syntax, element);
                         }
                     }
                     else
                     {
-                        CollectHandoff(call, api, argument, value);
+                        CollectHandoff(call, api, argument.Syntax, value);
                     }
                 }
             }
 
-            private void CollectHandoff(IOperation call, IMethodSymbol api, IArgumentOperation argument, IOperation value)
+            private void CollectHandoff(IOperation call, IMethodSymbol api, SyntaxNode argument, IOperation value)
             {
                 value = DelegateTarget(value);
                 if (value is ILocalReferenceOperation local && _delegateLocals.TryGetValue(local.Local, out IOperation? held))

@@ -89,7 +89,7 @@ namespace ComImpersonation.Analyzers.Analysis
                 {
                     ControlFlowGraph graph = body.Graph.GetAnonymousFunctionControlFlowGraph(anonymousFunction, CancellationToken);
                     _bodies.Add(new Body(graph, anonymousFunction.Symbol, body.Symbol));
-                    RegisterLocalFunctions(graph, body.Symbol);
+                    RegisterLocalFunctions(graph, anonymousFunction.Symbol);
                 }
 
                 foreach (Handoff handoff in model.Handoffs)

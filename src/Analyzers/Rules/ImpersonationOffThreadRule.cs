@@ -49,7 +49,7 @@ namespace ComImpersonation.Analyzers.Rules
         {
             sink.Report(
                 Descriptors.ImpersonationOffThread,
-                handoff.Argument.Syntax,
+                handoff.Argument,
                 handoff.Method!.Name,
                 "the client (" + siteInTarget.Api.DisplayName + ", line " + DiagnosticSink.LineOf(siteInTarget.Operation.Syntax)
                     + ") but is handed to '" + handoff.ApiDisplayName + "', which runs it on another thread");
