@@ -11,7 +11,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Testing;
 
-namespace ComImpersonation.Analyzers.Tests.Scratch
+namespace ComImpersonation.Analyzers.Tests
 {
     /// <summary>
     /// Keeps the rule pages honest. Each page's code is read from the page itself:

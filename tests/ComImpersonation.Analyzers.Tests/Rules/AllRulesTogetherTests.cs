@@ -1,9 +1,9 @@
 using System.Threading.Tasks;
 using ComImpersonation.Analyzers.Tests.Infrastructure;
 
-namespace ComImpersonation.Analyzers.Tests.Scratch
+namespace ComImpersonation.Analyzers.Tests.Rules
 {
-    public class LeadScratchTests
+    public class AllRulesTogetherTests
     {
         private const string Interop = @"
 using System;
