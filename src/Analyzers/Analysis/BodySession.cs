@@ -112,6 +112,9 @@ namespace ComImpersonation.Analyzers.Analysis
             return result;
         }
 
+        /// <summary>The member's own body and its model, without building those of its lambdas (for summaries).</summary>
+        public (Body Body, BodyModel Model) RootBody() => (_bodies[0], ModelOf(_bodies[0].Graph));
+
         /// <summary>The hand-off that runs <paramref name="body"/> on another thread, if one in this code block does.</summary>
         public Handoff? HandoffOf(Body body)
         {

@@ -211,7 +211,7 @@ namespace ComImpersonation.Analyzers.Analysis
                 }
 
                 var session = new BodySession(graph, method, _api, options, this, depth - 1, cancellationToken);
-                (BodySession.Body body, BodyModel model) = session.Bodies()[0];
+                (BodySession.Body body, BodyModel model) = session.RootBody();
                 BodyFindings? findings = BodyFindings.Analyze(body, model, cancellationToken);
                 return Summarise(method, model, findings);
             }
