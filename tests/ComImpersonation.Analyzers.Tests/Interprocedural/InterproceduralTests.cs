@@ -68,6 +68,87 @@ class Server
         }
 
         [Fact]
+        public Task Signal_wrappers_and_client_identity_helpers_are_seen_through_chains_of_three()
+        {
+            const string source = @"
+class Server
+{
+    private ISynchronize _sync;
+
+    void Complete(int hr) => _sync.Signal();
+    void Complete2(int hr) => Complete(hr);
+    void Complete3(int hr) => Complete2(hr);
+
+    static bool AsClient()
+    {
+        if (Ole32.CoImpersonateClient() < 0) return false;
+        try { Work.Do(); return true; } finally { Ole32.CoRevertToSelf(); }
+    }
+
+    static bool AsClient2() => AsClient();
+    static bool AsClient3() => AsClient2();
+
+    public void Begin_One()
+    {
+        Complete(0);
+        {|COMIMP001:AsClient()|};
+    }
+
+    public void Begin_Two()
+    {
+        Complete2(0);
+        {|COMIMP001:AsClient2()|};
+    }
+
+    public void Begin_Three()
+    {
+        Complete3(0);
+        {|COMIMP001:AsClient3()|};
+    }
+
+    public void Begin_Good()
+    {
+        AsClient3();
+        Complete3(0);
+    }
+}";
+            return Verify.AnalyzerAsync(new[] { Interop, source });
+        }
+
+        [Fact]
+        public Task A_signal_wrapper_called_while_a_wrapper_impersonates_is_COMIMP003_at_its_call()
+        {
+            const string source = @"
+class Server
+{
+    private ISynchronize _sync;
+
+    static int Impersonate() => Ole32.CoImpersonateClient();
+    static void Revert() => Ole32.CoRevertToSelf();
+    void Complete(int hr) => _sync.Signal();
+
+    public void Begin_Work()
+    {
+        if (Impersonate() < 0) { Complete(-1); return; }
+        try
+        {
+            Work.Do();
+            {|COMIMP003:Complete(0)|};
+        }
+        finally { Revert(); }
+    }
+
+    public void Begin_Good()
+    {
+        if (Impersonate() < 0) { Complete(-1); return; }
+        try { Work.Do(); } finally { Revert(); }
+        Complete(0);
+    }
+}";
+            return Verify.AnalyzerAsync(new[] { Interop, source });
+        }
+
+        [Fact]
         public Task A_fourth_helper_is_beyond_the_default_depth()
         {
             // Depth 3 (the default) summarises three levels of helpers; Impersonate4 needs four, so the call is
@@ -259,6 +340,53 @@ class Server
     }
 }";
             return OptionsTests.RunAsync(new[] { Interop, source }, "root = true\n\n[*]\ncomimp.interprocedural_depth = 0\n");
+        }
+
+        [Fact]
+        public Task Depth_four_sees_a_fourth_helper_and_depth_one_only_the_first()
+        {
+            const string source = @"
+class Server
+{
+    private ISynchronize _sync;
+
+    static int Impersonate1() => Ole32.CoImpersonateClient();
+    static int Impersonate2() => Impersonate1();
+    static int Impersonate3() => Impersonate2();
+    static int Impersonate4() => Impersonate3();
+
+    public void Begin_One()
+    {
+        _sync.Signal();
+        if ({|#0:Impersonate1()|} < 0) return;
+        try { Work.Do(); } finally { Ole32.CoRevertToSelf(); }
+    }
+
+    public void Begin_Two()
+    {
+        _sync.Signal();
+        if ({|#1:Impersonate2()|} < 0) return;
+        try { Work.Do(); } finally { Ole32.CoRevertToSelf(); }
+    }
+
+    public void Begin_Four()
+    {
+        _sync.Signal();
+        if ({|#2:Impersonate4()|} < 0) return;
+        try { Work.Do(); } finally { Ole32.CoRevertToSelf(); }
+    }
+}";
+            return Task.WhenAll(
+                OptionsTests.RunAsync(
+                    new[] { Interop, source },
+                    "root = true\n\n[*]\ncomimp.interprocedural_depth = 4\n",
+                    Verify.Diagnostic("COMIMP001").WithLocation(0),
+                    Verify.Diagnostic("COMIMP001").WithLocation(1),
+                    Verify.Diagnostic("COMIMP001").WithLocation(2)),
+                OptionsTests.RunAsync(
+                    new[] { Interop, source },
+                    "root = true\n\n[*]\ncomimp.interprocedural_depth = 1\n",
+                    Verify.Diagnostic("COMIMP001").WithLocation(0)));
         }
     }
 }

@@ -77,6 +77,77 @@ class Server
                 + "comimp.additional_revert_methods = MyCompany.Rpc.ICallerIdentity.Revert\n"
                 + "dotnet_diagnostic.COMIMP002.severity = none\n");
 
+        [Fact]
+        public Task Methods_of_abstract_and_virtual_types_can_be_named()
+        {
+            // CallBase.Done is abstract and CallBase.Revert virtual: opaque unless named. Named, they count.
+            const string source = @"
+namespace MyCompany.Rpc
+{
+    public abstract class CallBase
+    {
+        public abstract void Done(int hr);
+        public virtual int Impersonate() => 0;
+        public virtual void Revert() { }
+    }
+
+    class Server
+    {
+        private CallBase _call;
+        private ISynchronize _sync;
+
+        public void Begin_SignalledThroughAbstract()
+        {
+            _call.Done(0);
+            if ({|#0:Ole32.CoImpersonateClient()|} < 0) return;
+            try { Work.Do(); } finally { Ole32.CoRevertToSelf(); }
+        }
+
+        public void Begin_RevertedThroughVirtual()
+        {
+            if ({|#1:_call.Impersonate()|} < 0) return;
+            try { Work.Do(); } finally { _call.Revert(); }
+            {|#2:_sync.Signal()|};
+        }
+    }
+}";
+            string unmarked = source.Replace("{|#0:", "").Replace("{|#1:", "").Replace("{|#2:", "").Replace(")|}", ")");
+            return Task.WhenAll(
+                RunAsync(new[] { InterproceduralTests.Interop, unmarked }, editorConfig: null),
+                RunAsync(
+                    new[] { InterproceduralTests.Interop, source },
+                    "root = true\n\n[*]\ncomimp.additional_signal_methods = MyCompany.Rpc.CallBase.Done\n",
+                    Verify.Diagnostic("COMIMP001").WithLocation(0)),
+                // Impersonate named but Revert not: the virtual revert is opaque, so the impersonation is never
+                // reverted (COMIMP002) and still active at the signal (COMIMP003).
+                RunAsync(
+                    new[] { InterproceduralTests.Interop, source },
+                    "root = true\n\n[*]\ncomimp.additional_impersonate_methods = MyCompany.Rpc.CallBase.Impersonate\n",
+                    Verify.Diagnostic("COMIMP002").WithLocation(1),
+                    Verify.Diagnostic("COMIMP003").WithLocation(2)),
+                RunAsync(
+                    new[] { InterproceduralTests.Interop, source },
+                    editorConfig: null,
+                    "is_global = true\n"
+                    + "comimp.additional_impersonate_methods = MyCompany.Rpc.CallBase.Impersonate\n"
+                    + "comimp.additional_revert_methods = global::MyCompany.Rpc.CallBase.Revert\n"));
+        }
+
+        [Fact]
+        public Task Severity_none_in_editorconfig_only_removes_that_rule()
+        {
+            // Without the severity line the same code has COMIMP002 (see the editorconfig test above); COMIMP001 stays.
+            string source = Server.Replace("{|#1:_identity.Impersonate()|}", "_identity.Impersonate()");
+            return RunAsync(
+                new[] { InterproceduralTests.Interop, Opaque, source },
+                "root = true\n\n[*]\n"
+                + "comimp.additional_impersonate_methods = MyCompany.Rpc.ICallerIdentity.Impersonate\n"
+                + "comimp.additional_revert_methods = MyCompany.Rpc.ICallerIdentity.Revert\n"
+                + "comimp.additional_signal_methods = MyCompany.Rpc.ICallCompletion.Complete\n"
+                + "dotnet_diagnostic.COMIMP002.severity = none\n",
+                Verify.Diagnostic("COMIMP001").WithLocation(0));
+        }
+
         internal static Task RunAsync(string[] sources, string? editorConfig, params DiagnosticResult[] expected) =>
             RunAsync(sources, editorConfig, globalConfig: null, expected);
 
