@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.IO;
 using System.Linq;
-using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
@@ -29,7 +28,7 @@ namespace ComImpersonation.Analyzers.Tests
         [Fact]
         public async Task Sample_reports_exactly_the_marked_diagnostics()
         {
-            string sampleDirectory = Path.Combine(FindRepositoryRoot(), "samples", "AsyncComServer");
+            string sampleDirectory = RepositoryPaths.Combine("samples", "AsyncComServer");
             string[] files = Directory.GetFiles(sampleDirectory, "*.cs").OrderBy(f => f, StringComparer.Ordinal).ToArray();
             Assert.NotEmpty(files);
 
@@ -89,27 +88,6 @@ namespace ComImpersonation.Analyzers.Tests
 
         private static string Format(string[] keys) =>
             keys.Length == 0 ? " none" : string.Concat(keys.Select(k => Environment.NewLine + "  " + k));
-
-        /// <summary>
-        /// Walks up from the test's output directory; when the build output lives outside the repository
-        /// (<c>--artifacts-path</c>), from the working directory and then from this source file's compile-time path.
-        /// </summary>
-        private static string FindRepositoryRoot([CallerFilePath] string thisFile = "")
-        {
-            string[] starts = { AppContext.BaseDirectory, Environment.CurrentDirectory, Path.GetDirectoryName(thisFile) ?? string.Empty };
-            foreach (string start in starts.Where(s => s.Length > 0))
-            {
-                for (DirectoryInfo? directory = new DirectoryInfo(start); directory != null; directory = directory.Parent)
-                {
-                    if (Directory.Exists(Path.Combine(directory.FullName, "samples")) && Directory.Exists(Path.Combine(directory.FullName, "src")))
-                    {
-                        return directory.FullName;
-                    }
-                }
-            }
-
-            throw new InvalidOperationException("No directory containing 'samples' and 'src' above " + string.Join(", ", starts));
-        }
 
         private sealed class SampleTest : CSharpAnalyzerTest<ImpersonationAnalyzer, DefaultVerifier>
         {

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Threading;
+using ComImpersonation.Analyzers.Api;
 using ComImpersonation.Analyzers.Flow;
 using Microsoft.CodeAnalysis;
 
@@ -87,7 +88,7 @@ namespace ComImpersonation.Analyzers.Analysis
                 findings.IsImpersonationWrapper = exit.AlwaysImpersonated
                     && !model.HasRevert
                     && model.Signals.Count == 0
-                    && !IsComEntryPoint(body.Symbol);
+                    && !ApiModel.IsComEntryPoint(body.Symbol);
             }
 
             foreach (int site in result.ExceptionalExit.Active)
@@ -101,11 +102,6 @@ namespace ComImpersonation.Analyzers.Analysis
             findings.ActiveAcrossAwait.Sort((a, b) => a.Impersonation.Index.CompareTo(b.Impersonation.Index));
             return findings;
         }
-
-        private static bool IsComEntryPoint(IMethodSymbol? method) =>
-            method is not null
-            && (Rules.ImpersonationInFinishRule.SimpleName(method).StartsWith("Begin_", System.StringComparison.Ordinal)
-                || Rules.ImpersonationInFinishRule.SimpleName(method).StartsWith("Finish_", System.StringComparison.Ordinal));
 
         void IImpersonationObserver.OnImpersonate(ImpersonationSite site, ImpersonationState before)
         {

@@ -179,6 +179,25 @@ namespace ComImpersonation.Analyzers.Api
             return false;
         }
 
+        /// <summary>
+        /// A method's name without an explicit implementation's interface prefix: <c>AsyncIFoo.Finish_X</c> is
+        /// <c>Finish_X</c>. SPEC §2 recognises Begin_/Finish_ methods by this name alone.
+        /// </summary>
+        public static string SimpleName(IMethodSymbol method) =>
+            method.ExplicitInterfaceImplementations.Length > 0 ? method.ExplicitInterfaceImplementations[0].Name : method.Name;
+
+        /// <summary>A <c>Finish_X</c> method (SPEC §2): it runs after Signal, when the call context is gone.</summary>
+        public static bool IsFinishMethod(ISymbol symbol) =>
+            symbol is IMethodSymbol method
+            && SimpleName(method) is { Length: > 7 } name
+            && name.StartsWith(ApiTable.FinishPrefix, StringComparison.Ordinal);
+
+        /// <summary>A method COM calls (Begin_ or Finish_), not code that could revert after it.</summary>
+        public static bool IsComEntryPoint(IMethodSymbol? method) =>
+            method is not null
+            && (SimpleName(method).StartsWith(ApiTable.BeginPrefix, StringComparison.Ordinal)
+                || SimpleName(method).StartsWith(ApiTable.FinishPrefix, StringComparison.Ordinal));
+
         /// <summary><c>IServerSecurity.IsImpersonating()</c>: asks the call context whether the thread impersonates.</summary>
         public bool IsImpersonationQuery(IMethodSymbol method) =>
             method.Name == "IsImpersonating"

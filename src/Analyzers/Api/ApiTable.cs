@@ -29,6 +29,11 @@ namespace ComImpersonation.Analyzers.Api
             exactNames: ImmutableArray.Create("ole32", "combase"),
             prefixes: ImmutableArray.Create("api-ms-win-core-com-"));
 
+        /// <summary>SPEC §2: a method named Begin_X / Finish_X is an asynchronous call's half; nothing else is required.</summary>
+        public const string BeginPrefix = "Begin_";
+
+        public const string FinishPrefix = "Finish_";
+
         /// <summary>Every recognised form: SPEC §2's table, one row each.</summary>
         public static readonly ImmutableArray<ApiForm> Forms = ImmutableArray.Create(
             // impersonate
