@@ -15,12 +15,20 @@ namespace ComImpersonation.Analyzers.Rules
             _report = report;
         }
 
-        public void Report(DiagnosticDescriptor descriptor, SyntaxNode node, params object[] messageArguments)
+        public void Report(DiagnosticDescriptor descriptor, SyntaxNode node, params object[] messageArguments) =>
+            Report(descriptor, node, related: null, messageArguments);
+
+        /// <summary>
+        /// Reports at <paramref name="node"/>; <paramref name="related"/> (the earlier signal or impersonation the
+        /// message names) becomes the diagnostic's first additional location, which the code fixes rely on.
+        /// </summary>
+        public void Report(DiagnosticDescriptor descriptor, SyntaxNode node, SyntaxNode? related, params object[] messageArguments)
         {
             Location location = node.GetLocation();
             if (_reported.Add((descriptor.Id, location)))
             {
-                _report(Diagnostic.Create(descriptor, location, messageArguments));
+                Location[]? additional = related is null ? null : new[] { related.GetLocation() };
+                _report(Diagnostic.Create(descriptor, location, additional, messageArguments));
             }
         }
 

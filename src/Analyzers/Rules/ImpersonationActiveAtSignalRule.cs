@@ -12,6 +12,7 @@ namespace ComImpersonation.Analyzers.Rules
                 sink.Report(
                     Descriptors.ImpersonationActiveAtSignal,
                     signal.Operation.Syntax,
+                    impersonation.Operation.Syntax,
                     signal.DisplayName,
                     impersonation.Api.DisplayName,
                     DiagnosticSink.LineOf(impersonation.Operation.Syntax));

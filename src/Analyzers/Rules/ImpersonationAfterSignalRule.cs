@@ -12,6 +12,7 @@ namespace ComImpersonation.Analyzers.Rules
                 sink.Report(
                     Descriptors.ImpersonationAfterSignal,
                     impersonation.Operation.Syntax,
+                    signal.Operation.Syntax,
                     impersonation.Api.DisplayName,
                     signal.DisplayName,
                     DiagnosticSink.LineOf(signal.Operation.Syntax));

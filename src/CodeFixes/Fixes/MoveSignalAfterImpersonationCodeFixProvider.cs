@@ -1,0 +1,189 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Formatting;
+
+namespace ComImpersonation.CodeFixes.Fixes
+{
+    /// <summary>
+    /// COMIMP001, "Move impersonation before Signal": the <c>Signal</c> statement moves to just after the
+    /// impersonated region (after the statement that reverts, the <c>try</c>/<c>finally</c> or <c>using</c> that
+    /// reverts, or the client-identity call), so the impersonation runs while the call context still exists.
+    /// Offered only when both are statements of one block, signal first, and no path between them could leave the
+    /// method without signalling (other than the impersonation's own failure check, where Begin_ fails the call).
+    /// </summary>
+    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MoveSignalAfterImpersonationCodeFixProvider)), Shared]
+    public sealed class MoveSignalAfterImpersonationCodeFixProvider : ImpersonationCodeFixProvider
+    {
+        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create("COMIMP001");
+
+        internal override string Title => "Move impersonation before Signal";
+
+        internal override async Task<Document?> ApplyAsync(Document document, string diagnosticId, SyntaxNode target, SyntaxNode? related, CancellationToken cancellationToken)
+        {
+            if (related is not InvocationExpressionSyntax signal
+                || StatementFacts.EnclosingStatement(signal) is not { } signalStatement
+                || StatementFacts.PlainCall(signalStatement) != signal
+                || !StatementList.TryGet(signalStatement, out StatementList list, out int signalIndex)
+                || AnchorIn(list, target) is not { } anchor
+                || await FixSemantics.CreateAsync(document, cancellationToken).ConfigureAwait(false) is not { } semantics
+                || await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false) is not { } root)
+            {
+                return null;
+            }
+
+            SyntaxList<StatementSyntax> statements = list.Statements;
+            int anchorIndex = statements.IndexOf(anchor);
+            if (anchorIndex <= signalIndex)
+            {
+                return null; // the signal comes from an earlier iteration or another branch, not from before in this block
+            }
+
+            int regionEnd = RegionEnd(statements, anchorIndex, target, semantics, cancellationToken);
+            if (regionEnd < 0
+                || !NothingLeavesBetween(statements, signalIndex, anchorIndex, regionEnd, target, semantics, cancellationToken)
+                || WritesWhatSignalReads(statements, signalIndex, regionEnd, signalStatement, semantics.Model, cancellationToken))
+            {
+                return null;
+            }
+
+            StatementSyntax moved = signalStatement.WithAdditionalAnnotations(Formatter.Annotation);
+            var rewritten = new List<StatementSyntax>(statements);
+            rewritten.Insert(regionEnd + 1, moved);
+            rewritten.RemoveAt(signalIndex);
+            SyntaxNode newRoot = root.ReplaceNode(list.Owner, list.With(SyntaxFactory.List(rewritten)));
+            return await CleanUpAsync(document.WithSyntaxRoot(newRoot), cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>The statement of <paramref name="list"/> that contains <paramref name="impersonation"/>, in the same function.</summary>
+        private static StatementSyntax? AnchorIn(StatementList list, SyntaxNode impersonation)
+        {
+            for (SyntaxNode? current = impersonation.Parent; current is not null; current = current.Parent)
+            {
+                if (current is StatementSyntax statement && statement.Parent == list.Owner)
+                {
+                    return statement;
+                }
+
+                if (current is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or MemberDeclarationSyntax)
+                {
+                    return null;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>
+        /// The index of the last statement of the impersonated region: the anchor itself when it reverts inside
+        /// (a <c>using</c> scope, a <c>try</c> whose <c>finally</c> reverts, a client-identity call, a block that
+        /// reverts after the impersonation), else the first later statement that reverts. -1 when nothing does.
+        /// </summary>
+        private static int RegionEnd(SyntaxList<StatementSyntax> statements, int anchorIndex, SyntaxNode impersonation, FixSemantics semantics, CancellationToken cancellationToken)
+        {
+            StatementSyntax anchor = statements[anchorIndex];
+            if (anchor is UsingStatementSyntax
+                || StatementFacts.IsTryWithRevertInFinally(anchor, semantics, cancellationToken)
+                || (impersonation is InvocationExpressionSyntax call && StatementFacts.TopInvocation(anchor) == call && semantics.IsClientIdentityCall(call, cancellationToken))
+                || RevertsAfter(anchor, impersonation, semantics, cancellationToken))
+            {
+                return anchorIndex;
+            }
+
+            for (int i = anchorIndex + 1; i < statements.Count; i++)
+            {
+                if (StatementFacts.IsPlainRevert(statements[i], semantics, cancellationToken)
+                    || StatementFacts.IsTryWithRevertInFinally(statements[i], semantics, cancellationToken))
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
+
+        private static bool RevertsAfter(StatementSyntax anchor, SyntaxNode impersonation, FixSemantics semantics, CancellationToken cancellationToken) =>
+            StatementFacts.InvocationsIn(anchor).Any(call =>
+                call.SpanStart > impersonation.Span.End
+                && semantics.OperationOf(call, cancellationToken) == Analyzers.Api.ApiOperation.Revert);
+
+        /// <summary>
+        /// No statement the signal moves past may return, jump or break out: the call would then never be
+        /// signalled. The impersonation's own failure check is the exception: there Begin_ fails the call.
+        /// </summary>
+        private static bool NothingLeavesBetween(
+            SyntaxList<StatementSyntax> statements,
+            int signalIndex,
+            int anchorIndex,
+            int regionEnd,
+            SyntaxNode impersonation,
+            FixSemantics semantics,
+            CancellationToken cancellationToken)
+        {
+            ISymbol? result = impersonation is InvocationExpressionSyntax call
+                ? StatementFacts.ResultHolder(statements[anchorIndex], call, semantics.Model, cancellationToken)
+                : null;
+            bool inFailureChecks = true;
+            for (int i = signalIndex + 1; i <= regionEnd; i++)
+            {
+                StatementSyntax statement = statements[i];
+                bool isFailureCheck =
+                    (i == anchorIndex && statement is IfStatementSyntax test && ImpersonatedRegion.IsFailureGuard(test, impersonation, semantics.Model, cancellationToken))
+                    || (i > anchorIndex && inFailureChecks && StatementFacts.IsResultGuard(statement, result, semantics.Model, cancellationToken));
+                if (i > anchorIndex && !isFailureCheck)
+                {
+                    inFailureChecks = false;
+                }
+
+                if (!isFailureCheck && StatementFacts.MayJumpOut(statement))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>True when a statement the signal moves past assigns something the signal statement reads (its receiver).</summary>
+        private static bool WritesWhatSignalReads(SyntaxList<StatementSyntax> statements, int signalIndex, int regionEnd, StatementSyntax signalStatement, SemanticModel model, CancellationToken cancellationToken)
+        {
+            var read = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+            foreach (IdentifierNameSyntax name in signalStatement.DescendantNodes().OfType<IdentifierNameSyntax>())
+            {
+                if (model.GetSymbolInfo(name, cancellationToken).Symbol is ILocalSymbol or IFieldSymbol or IParameterSymbol or IPropertySymbol)
+                {
+                    read.Add(model.GetSymbolInfo(name, cancellationToken).Symbol!);
+                }
+            }
+
+            for (int i = signalIndex + 1; i <= regionEnd; i++)
+            {
+                foreach (SyntaxNode node in statements[i].DescendantNodes())
+                {
+                    ExpressionSyntax? written = node switch
+                    {
+                        AssignmentExpressionSyntax assignment => assignment.Left,
+                        PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.PreIncrementExpression or (int)SyntaxKind.PreDecrementExpression } prefix => prefix.Operand,
+                        PostfixUnaryExpressionSyntax postfix => postfix.Operand,
+                        ArgumentSyntax { RefKindKeyword.RawKind: (int)SyntaxKind.RefKeyword or (int)SyntaxKind.OutKeyword } argument => argument.Expression,
+                        _ => null,
+                    };
+
+                    if (written is not null && model.GetSymbolInfo(written, cancellationToken).Symbol is { } symbol && read.Contains(symbol))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using System.Collections.Immutable;
+using System.Composition;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Formatting;
+
+namespace ComImpersonation.CodeFixes.Fixes
+{
+    /// <summary>
+    /// COMIMP003, "Revert before Signal": the thread is reverted right before the <c>Signal</c> statement. When the
+    /// impersonation is in the same block, the statements between them go in <c>try { … } finally { revert; }</c>
+    /// so that an exception cannot skip the revert either (a bare revert there would trade COMIMP003 for
+    /// COMIMP007); otherwise the revert statement is inserted just before the signal.
+    /// </summary>
+    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(RevertBeforeSignalCodeFixProvider)), Shared]
+    public sealed class RevertBeforeSignalCodeFixProvider : ImpersonationCodeFixProvider
+    {
+        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create("COMIMP003");
+
+        internal override string Title => "Revert before Signal";
+
+        internal override async Task<Document?> ApplyAsync(Document document, string diagnosticId, SyntaxNode target, SyntaxNode? related, CancellationToken cancellationToken)
+        {
+            if (related is not InvocationExpressionSyntax impersonation
+                || StatementFacts.EnclosingStatement(target) is not { } signalStatement
+                || !StatementList.TryGet(signalStatement, out StatementList list, out int index)
+                || await FixSemantics.CreateAsync(document, cancellationToken).ConfigureAwait(false) is not { } semantics
+                || await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false) is not { } root)
+            {
+                return null;
+            }
+
+            SyntaxNode? newRoot = ImpersonatedRegion.WrapInTryFinally(root, impersonation, signalStatement, semantics, cancellationToken);
+            if (newRoot is null)
+            {
+                if (semantics.RevertFor(impersonation, signalStatement.SpanStart, cancellationToken) is not { } revert)
+                {
+                    return null;
+                }
+
+                StatementSyntax revertStatement = SyntaxFactory.ExpressionStatement(revert).WithAdditionalAnnotations(Formatter.Annotation);
+                newRoot = root.ReplaceNode(list.Owner, list.With(list.Statements.Insert(index, revertStatement)));
+            }
+
+            return await CleanUpAsync(document.WithSyntaxRoot(newRoot), cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
