@@ -17,7 +17,8 @@ namespace ComImpersonation.CodeFixes.Fixes
     /// impersonated region (after the statement that reverts, the <c>try</c>/<c>finally</c> or <c>using</c> that
     /// reverts, or the client-identity call), so the impersonation runs while the call context still exists.
     /// Offered only when both are statements of one block, signal first, and no path between them could leave the
-    /// method without signalling (other than the impersonation's own failure check, where Begin_ fails the call).
+    /// method without signalling (other than the impersonation's own failure check throwing or returning the failure,
+    /// which fails the call).
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MoveSignalAfterImpersonationCodeFixProvider)), Shared]
     public sealed class MoveSignalAfterImpersonationCodeFixProvider : ImpersonationCodeFixProvider
@@ -91,7 +92,7 @@ namespace ComImpersonation.CodeFixes.Fixes
             StatementSyntax anchor = statements[anchorIndex];
             if (anchor is UsingStatementSyntax
                 || StatementFacts.IsTryWithRevertInFinally(anchor, semantics, cancellationToken)
-                || (impersonation is InvocationExpressionSyntax call && StatementFacts.TopInvocation(anchor) == call && semantics.IsClientIdentityCall(call, cancellationToken))
+                || (impersonation is InvocationExpressionSyntax call && semantics.IsClientIdentityCall(call, cancellationToken))
                 || RevertsAfter(anchor, impersonation, semantics, cancellationToken))
             {
                 return anchorIndex;
@@ -116,7 +117,8 @@ namespace ComImpersonation.CodeFixes.Fixes
 
         /// <summary>
         /// No statement the signal moves past may return, jump or break out: the call would then never be
-        /// signalled. The impersonation's own failure check is the exception: there Begin_ fails the call.
+        /// signalled. The impersonation's own failure check may throw or return a value (the failure): either
+        /// fails the call, which then needs no signal.
         /// </summary>
         private static bool NothingLeavesBetween(
             SyntaxList<StatementSyntax> statements,
@@ -142,7 +144,7 @@ namespace ComImpersonation.CodeFixes.Fixes
                     inFailureChecks = false;
                 }
 
-                if (!isFailureCheck && StatementFacts.MayJumpOut(statement))
+                if (StatementFacts.MayJumpOut(statement, exceptValueReturns: isFailureCheck))
                 {
                     return false;
                 }

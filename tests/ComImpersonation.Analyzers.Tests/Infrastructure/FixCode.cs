@@ -16,6 +16,10 @@ namespace ComImpersonation.Analyzers.Tests.Infrastructure
         public static string Checked(Flavour flavour, string call, string indent = Body) =>
             flavour.IsThrowing ? call + ";" : "var hr = " + call + ";\n" + indent + "if (" + flavour.Failed() + ") return;";
 
+        /// <summary>Impersonates with <paramref name="call"/> and throws on failure, on two lines (or the throwing call alone).</summary>
+        public static string CheckedOrThrow(Flavour flavour, string call, string indent = Body) =>
+            flavour.IsThrowing ? call + ";" : "var hr = " + call + ";\n" + indent + "if (" + flavour.Failed() + ") throw new UnauthorizedAccessException();";
+
         /// <summary>What "Throw on failure" makes of <paramref name="result"/> in the flavour's own idiom (SPEC §4).</summary>
         public static string ThrowOnFailure(Flavour flavour, string result) => RuleCode.Kind(flavour) switch
         {
