@@ -31,8 +31,12 @@ namespace ComImpersonation.CodeFixes
         /// </summary>
         internal abstract Task<Document?> ApplyAsync(Document document, string diagnosticId, SyntaxNode target, SyntaxNode? related, CancellationToken cancellationToken);
 
-        /// <summary>Stable per rule and fix, so Fix All groups exactly the diagnostics this fix was offered for.</summary>
-        internal string EquivalenceKeyFor(string diagnosticId) => diagnosticId + ":" + GetType().Name;
+        /// <summary>
+        /// Stable, and one per fix rather than per rule: COMIMP002 and COMIMP007 share "Revert in finally", and a
+        /// Fix All over both (as <c>dotnet format analyzers --diagnostics COMIMP002 COMIMP007</c> asks for, with the
+        /// key of whichever diagnostic came first) must fix both.
+        /// </summary>
+        internal string EquivalenceKey => "ComImpersonation." + GetType().Name;
 
         public sealed override FixAllProvider GetFixAllProvider() =>
             FixAllProvider.Create(FixAllInDocumentAsync, ImmutableArray.Create(FixAllScope.Document, FixAllScope.Project, FixAllScope.Solution));
@@ -57,7 +61,7 @@ namespace ComImpersonation.CodeFixes
                 if (fixedDocument is not null)
                 {
                     context.RegisterCodeFix(
-                        CodeAction.Create(Title, _ => Task.FromResult(fixedDocument), EquivalenceKeyFor(diagnostic.Id)),
+                        CodeAction.Create(Title, _ => Task.FromResult(fixedDocument), EquivalenceKey),
                         diagnostic);
                 }
             }
@@ -80,7 +84,7 @@ namespace ComImpersonation.CodeFixes
             var annotations = new Dictionary<SyntaxNode, List<SyntaxAnnotation>>();
             foreach (Diagnostic diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
             {
-                if (context.CodeActionEquivalenceKey is { } key && key != EquivalenceKeyFor(diagnostic.Id))
+                if (context.CodeActionEquivalenceKey is { } key && key != EquivalenceKey)
                 {
                     continue;
                 }

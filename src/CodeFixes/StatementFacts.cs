@@ -148,17 +148,14 @@ namespace ComImpersonation.CodeFixes
         /// <c>return</c>, <c>goto</c>, <c>yield break</c>, or a <c>break</c> / <c>continue</c> that is not inside a
         /// loop or <c>switch</c> of its own. Nested functions do not count: their jumps leave only themselves.
         /// </summary>
-        /// <remarks>
-        /// With <paramref name="exceptValueReturns"/>, <c>return value;</c> does not count: in a failure check it
-        /// hands the failure to COM, which fails the call (a bare <c>return;</c> would report success instead).
-        /// </remarks>
-        public static bool MayJumpOut(StatementSyntax statement, bool exceptValueReturns = false)
+        /// <remarks>With <paramref name="exceptReturns"/>, <c>return</c> statements do not count.</remarks>
+        public static bool MayJumpOut(StatementSyntax statement, bool exceptReturns = false)
         {
             foreach (SyntaxNode node in statement.DescendantNodesAndSelf(descendIntoChildren: n => n is not AnonymousFunctionExpressionSyntax and not LocalFunctionStatementSyntax))
             {
                 switch (node)
                 {
-                    case ReturnStatementSyntax { Expression: not null } when exceptValueReturns:
+                    case ReturnStatementSyntax when exceptReturns:
                         break;
                     case ReturnStatementSyntax or GotoStatementSyntax:
                         return true;

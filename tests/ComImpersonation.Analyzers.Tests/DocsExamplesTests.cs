@@ -214,9 +214,9 @@ class Explicit : IAsyncCall
 }";
             return Verify.AnalyzerAsync(
                 new[] { Interop, source },
-                new DiagnosticResult("COMIMP005", DiagnosticSeverity.Warning).WithLocation(0),
-                new DiagnosticResult("COMIMP004", DiagnosticSeverity.Warning).WithLocation(0),
-                new DiagnosticResult("COMIMP002", DiagnosticSeverity.Warning).WithLocation(0));
+                Verify.Diagnostic("COMIMP005", DiagnosticSeverity.Warning).WithLocation(0),
+                Verify.Diagnostic("COMIMP004", DiagnosticSeverity.Warning).WithLocation(0),
+                Verify.Diagnostic("COMIMP002", DiagnosticSeverity.Warning).WithLocation(0));
         }
 
         /// <summary>COMIMP006.md, "The other forms look like this" and "What the analysis sees".</summary>
@@ -354,11 +354,11 @@ class Forms
 }";
             return Verify.AnalyzerAsync(
                 new[] { Interop, source },
-                new DiagnosticResult("COMIMP006", DiagnosticSeverity.Warning).WithLocation(0).WithMessage(
+                Verify.Diagnostic("COMIMP006", DiagnosticSeverity.Warning).WithLocation(0).WithMessage(
                     $"'CopyAsClient' impersonates the client (CoImpersonateClient, line {LineOf(source, "// impersonation in CopyAsClient")}) but is handed to 'ThreadPool.QueueUserWorkItem', which runs it on another thread; the call context exists only on the thread that dispatches the call"),
-                new DiagnosticResult("COMIMP006", DiagnosticSeverity.Warning).WithLocation(1).WithMessage(
+                Verify.Diagnostic("COMIMP006", DiagnosticSeverity.Warning).WithLocation(1).WithMessage(
                     $"'CoImpersonateClient' impersonates and stays active across the 'await' at line {LineOf(source, "// await across")}: the revert may run on another thread while this one keeps the client's token; the call context exists only on the thread that dispatches the call"),
-                new DiagnosticResult("COMIMP006", DiagnosticSeverity.Warning).WithLocation(2).WithMessage(
+                Verify.Diagnostic("COMIMP006", DiagnosticSeverity.Warning).WithLocation(2).WithMessage(
                     "'DeleteAsClient' impersonates in a delegate handed to 'Task.Run', which runs it on another thread; the call context exists only on the thread that dispatches the call"));
         }
 
@@ -463,7 +463,7 @@ class Forms
                     fileName ??= match.Groups["file"].Value;
                     Assert.Equal(fileName, match.Groups["file"].Value);
                     expected.Add(
-                        new DiagnosticResult(match.Groups["id"].Value, SeverityOf(match.Groups["severity"].Value))
+                        Verify.Diagnostic(match.Groups["id"].Value, SeverityOf(match.Groups["severity"].Value))
                             .WithLocation(fileName, int.Parse(match.Groups["line"].Value), int.Parse(match.Groups["column"].Value))
                             .WithMessage(match.Groups["message"].Value));
                 }

@@ -49,7 +49,7 @@ namespace ComImpersonation.CodeFixes.Fixes
 
             int regionEnd = RegionEnd(statements, anchorIndex, target, semantics, cancellationToken);
             if (regionEnd < 0
-                || !NothingLeavesBetween(statements, signalIndex, anchorIndex, regionEnd, target, semantics, cancellationToken)
+                || FailureChecksBetween(statements, signalIndex, anchorIndex, regionEnd, target, semantics, cancellationToken) is not { } failureChecks
                 || WritesWhatSignalReads(statements, signalIndex, regionEnd, signalStatement, semantics.Model, cancellationToken))
             {
                 return null;
@@ -57,6 +57,11 @@ namespace ComImpersonation.CodeFixes.Fixes
 
             StatementSyntax moved = signalStatement.WithAdditionalAnnotations(Formatter.Annotation);
             var rewritten = new List<StatementSyntax>(statements);
+            foreach (int index in failureChecks)
+            {
+                rewritten[index] = SignalBeforeBareReturns(rewritten[index], signalStatement);
+            }
+
             rewritten.Insert(regionEnd + 1, moved);
             rewritten.RemoveAt(signalIndex);
             SyntaxNode newRoot = root.ReplaceNode(list.Owner, list.With(SyntaxFactory.List(rewritten)));
@@ -116,11 +121,12 @@ namespace ComImpersonation.CodeFixes.Fixes
                 && semantics.OperationOf(call, cancellationToken) == Analyzers.Api.ApiOperation.Revert);
 
         /// <summary>
-        /// No statement the signal moves past may return, jump or break out: the call would then never be
-        /// signalled. The impersonation's own failure check may throw or return a value (the failure): either
-        /// fails the call, which then needs no signal.
+        /// The indexes of the impersonation's own failure checks among the statements the signal moves past, or null
+        /// when one of the others may return, jump or break out (the call would then never be signalled). A failure
+        /// check may leave: by throwing or returning the failure, COM fails the call; a bare <c>return;</c> reports
+        /// success, so the fix signals right before it, as the code did before the impersonation.
         /// </summary>
-        private static bool NothingLeavesBetween(
+        private static List<int>? FailureChecksBetween(
             SyntaxList<StatementSyntax> statements,
             int signalIndex,
             int anchorIndex,
@@ -132,6 +138,7 @@ namespace ComImpersonation.CodeFixes.Fixes
             ISymbol? result = impersonation is InvocationExpressionSyntax call
                 ? StatementFacts.ResultHolder(statements[anchorIndex], call, semantics.Model, cancellationToken)
                 : null;
+            var failureChecks = new List<int>();
             bool inFailureChecks = true;
             for (int i = signalIndex + 1; i <= regionEnd; i++)
             {
@@ -144,13 +151,56 @@ namespace ComImpersonation.CodeFixes.Fixes
                     inFailureChecks = false;
                 }
 
-                if (StatementFacts.MayJumpOut(statement, exceptValueReturns: isFailureCheck))
+                if (isFailureCheck)
                 {
-                    return false;
+                    failureChecks.Add(i);
+                }
+
+                if (StatementFacts.MayJumpOut(statement, exceptReturns: isFailureCheck))
+                {
+                    return null;
                 }
             }
 
-            return true;
+            return failureChecks;
+        }
+
+        /// <summary>Puts a copy of the signal before every <c>return;</c> of a failure check.</summary>
+        private static StatementSyntax SignalBeforeBareReturns(StatementSyntax failureCheck, StatementSyntax signalStatement)
+        {
+            StatementSyntax signal = signalStatement.WithoutTrivia().WithAdditionalAnnotations(Formatter.Annotation);
+            IEnumerable<SyntaxNode> holders = failureCheck
+                .DescendantNodes(n => n is not AnonymousFunctionExpressionSyntax and not LocalFunctionStatementSyntax)
+                .OfType<ReturnStatementSyntax>()
+                .Where(r => r.Expression is null)
+                .Select(r => r.Parent is BlockSyntax block ? block : (SyntaxNode)r)
+                .Distinct();
+
+            return failureCheck.ReplaceNodes(holders, (original, rewritten) =>
+            {
+                if (rewritten is BlockSyntax block)
+                {
+                    var statements = new List<StatementSyntax>();
+                    foreach (StatementSyntax statement in block.Statements)
+                    {
+                        if (statement is ReturnStatementSyntax { Expression: null })
+                        {
+                            statements.Add(signal.WithLeadingTrivia(statement.GetLeadingTrivia()).WithTrailingTrivia(statement.GetTrailingTrivia()));
+                        }
+
+                        statements.Add(statement);
+                    }
+
+                    return block.WithStatements(SyntaxFactory.List(statements));
+                }
+
+                // if (hr < 0) return;  =>  if (hr < 0) { signal; return; }
+                return SyntaxFactory.Block(
+                        signal.WithTrailingTrivia(SyntaxFactory.ElasticCarriageReturnLineFeed),
+                        ((StatementSyntax)rewritten).WithoutTrivia().WithTrailingTrivia(SyntaxFactory.ElasticCarriageReturnLineFeed))
+                    .WithTriviaFrom(rewritten)
+                    .WithAdditionalAnnotations(Formatter.Annotation);
+            });
         }
 
         /// <summary>True when a statement the signal moves past assigns something the signal statement reads (its receiver).</summary>

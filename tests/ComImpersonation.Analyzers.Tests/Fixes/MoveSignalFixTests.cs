@@ -257,11 +257,13 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
         // -------------------------------------------------------------------------------------------------------
 
         [Fact]
-        public Task Not_offered_when_a_bare_return_would_skip_the_signal()
+        public Task Bare_return_in_the_failure_check_signals_first()
         {
-            // In a void Begin_, `return;` reports success: the client would wait for a signal that never comes.
+            // In a void Begin_, `return;` reports success: the client waits for a signal, so that path signals too.
             Flavour f = ComImport;
-            return VerifyFix.NotOfferedAsync<MoveSignalAfterImpersonationCodeFixProvider>(f.Declarations, RuleCode.Class(f, $$"""
+            return VerifyFix.RunAsync<MoveSignalAfterImpersonationCodeFixProvider>(
+                f,
+                $$"""
                     public void Begin_Work()
                     {
                         {{f.SignalStatement}}
@@ -269,7 +271,55 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
                         if (hr < 0) return;
                         try { Work(); } finally { {{f.RevertStatement}} }
                     }
-                """));
+                """,
+                $$"""
+                    public void Begin_Work()
+                    {
+                        var hr = {{f.Impersonate}};
+                        if (hr < 0)
+                        {
+                            {{f.SignalStatement}}
+                            return;
+                        }
+                        try { Work(); } finally { {{f.RevertStatement}} }
+                        {{f.SignalStatement}}
+                    }
+                """);
+        }
+
+        [Fact]
+        public Task Bare_return_in_a_failure_block_signals_first()
+        {
+            Flavour f = ComImport;
+            return VerifyFix.RunAsync<MoveSignalAfterImpersonationCodeFixProvider>(
+                f,
+                $$"""
+                    public void Begin_Work()
+                    {
+                        {{f.SignalStatement}}
+                        if (FAILED({{f.Imp("COMIMP001")}}))
+                        {
+                            Log("not impersonating");
+                            return;
+                        }
+
+                        try { Work(); } finally { {{f.RevertStatement}} }
+                    }
+                """,
+                $$"""
+                    public void Begin_Work()
+                    {
+                        if (FAILED({{f.Impersonate}}))
+                        {
+                            Log("not impersonating");
+                            {{f.SignalStatement}}
+                            return;
+                        }
+
+                        try { Work(); } finally { {{f.RevertStatement}} }
+                        {{f.SignalStatement}}
+                    }
+                """);
         }
 
         [Fact]

@@ -30,7 +30,16 @@ namespace ComImpersonation.Analyzers.Tests.Infrastructure
             return test.RunAsync(CancellationToken.None);
         }
 
-        public static DiagnosticResult Diagnostic(string id) =>
+        /// <summary>
+        /// An expected diagnostic. COMIMP001 and COMIMP003 carry the earlier signal or impersonation as an
+        /// additional location (for the code fixes); tests that do not name it ignore it, and
+        /// <see cref="DiagnosticWithRelated"/> asserts it.
+        /// </summary>
+        public static DiagnosticResult Diagnostic(string id, DiagnosticSeverity severity = DiagnosticSeverity.Warning) =>
+            new DiagnosticResult(id, severity).WithOptions(DiagnosticOptions.IgnoreAdditionalLocations);
+
+        /// <summary>An expected diagnostic whose additional locations are asserted too (give them with a second <c>WithLocation</c>).</summary>
+        public static DiagnosticResult DiagnosticWithRelated(string id) =>
             new DiagnosticResult(id, DiagnosticSeverity.Warning);
 
         internal sealed class AnalyzerTest : CSharpAnalyzerTest<ImpersonationAnalyzer, DefaultVerifier>

@@ -53,8 +53,8 @@ class Server
                 + "comimp.additional_revert_methods = MyCompany.Rpc.ICallerIdentity.Revert\n"
                 + "comimp.additional_signal_methods = MyCompany.Rpc.ICallCompletion.Complete\n",
                 globalConfig: null,
-                new DiagnosticResult("COMIMP001", Microsoft.CodeAnalysis.DiagnosticSeverity.Warning).WithLocation(0),
-                new DiagnosticResult("COMIMP002", Microsoft.CodeAnalysis.DiagnosticSeverity.Warning).WithLocation(1));
+                Verify.Diagnostic("COMIMP001", Microsoft.CodeAnalysis.DiagnosticSeverity.Warning).WithLocation(0),
+                Verify.Diagnostic("COMIMP002", Microsoft.CodeAnalysis.DiagnosticSeverity.Warning).WithLocation(1));
 
         [Fact]
         public Task Options_in_globalconfig_work_too() =>
@@ -65,8 +65,8 @@ class Server
                 + "comimp.additional_impersonate_methods = MyCompany.Rpc.ICallerIdentity.Impersonate\n"
                 + "comimp.additional_revert_methods = MyCompany.Rpc.ICallerIdentity.Revert\n"
                 + "comimp.additional_signal_methods = MyCompany.Rpc.ICallCompletion.Complete\n",
-                new DiagnosticResult("COMIMP001", Microsoft.CodeAnalysis.DiagnosticSeverity.Warning).WithLocation(0),
-                new DiagnosticResult("COMIMP002", Microsoft.CodeAnalysis.DiagnosticSeverity.Warning).WithLocation(1));
+                Verify.Diagnostic("COMIMP001", Microsoft.CodeAnalysis.DiagnosticSeverity.Warning).WithLocation(0),
+                Verify.Diagnostic("COMIMP002", Microsoft.CodeAnalysis.DiagnosticSeverity.Warning).WithLocation(1));
 
         [Fact]
         public Task Severity_none_turns_a_rule_off() =>

@@ -67,7 +67,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
             string body = $$"""
                 if (_flag)
                 {
-                    {{f.SignalStatement}}
+                    {{f.Sig("#1")}};
                 }
 
                 {{f.ImpersonateChecked(f.Imp("#0"))}}
@@ -83,7 +83,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
             string source = f.CallObject(body);
             return Verify.AnalyzerAsync(
                 f.Sources(source),
-                Verify.Diagnostic("COMIMP001").WithLocation(0).WithArguments(f.ImpersonateName, f.SignalName, Flavours.LineOf(source, f.Signal)));
+                Verify.DiagnosticWithRelated("COMIMP001").WithLocation(0).WithLocation(1).WithArguments(f.ImpersonateName, f.SignalName, Flavours.LineOf(source, f.Signal)));
         }
 
         [Theory]
