@@ -144,7 +144,7 @@ namespace ComImpersonation.CodeFixes
             StatementSyntax revertStatement;
             if (revertToMove is not null)
             {
-                revertStatement = revertToMove.WithLeadingTrivia(WithoutBlankLines(revertToMove.GetLeadingTrivia()));
+                revertStatement = revertToMove.WithLeadingTrivia(LineTrivia.WithoutBlankLines(revertToMove.GetLeadingTrivia()));
             }
             else if (semantics.RevertFor(impersonation, impersonation.SpanStart, cancellationToken) is { } revert)
             {
@@ -180,13 +180,13 @@ namespace ComImpersonation.CodeFixes
                 }
 
                 SyntaxTriviaList leading = region[0].GetLeadingTrivia();
-                region[0] = region[0].WithLeadingTrivia(WithoutBlankLines(leading));
+                region[0] = region[0].WithLeadingTrivia(LineTrivia.WithoutBlankLines(leading));
                 TryStatementSyntax tryStatement = SyntaxFactory.TryStatement(
                         SyntaxFactory.Block(region),
                         default,
                         SyntaxFactory.FinallyClause(SyntaxFactory.Block(revertStatement)))
-                    .WithLeadingTrivia(BlankLines(leading))
-                    .WithTrailingTrivia(region[region.Count - 1].GetTrailingTrivia())
+                    .WithLeadingTrivia(LineTrivia.BlankLines(leading))
+                    .WithTrailingTrivia(LineTrivia.EndOfLineOf(region[region.Count - 1].GetTrailingTrivia()))
                     .WithAdditionalAnnotations(Formatter.Annotation);
                 rewritten.Add(tryStatement);
             }
@@ -268,31 +268,6 @@ namespace ComImpersonation.CodeFixes
             return model.GetOperation(condition, cancellationToken) is { } test
                 && ResultChecks.TryGetFailureTest(test, out IOperation tested, out failureWhenTrue)
                 && tested.Syntax.Span.Contains(impersonation.Span);
-        }
-
-        /// <summary>The blank lines at the start of a statement's leading trivia: they stay above the new <c>try</c>.</summary>
-        private static SyntaxTriviaList BlankLines(SyntaxTriviaList leading) =>
-            SyntaxFactory.TriviaList(leading.Take(BlankLineCount(leading)));
-
-        private static SyntaxTriviaList WithoutBlankLines(SyntaxTriviaList leading) =>
-            SyntaxFactory.TriviaList(leading.Skip(BlankLineCount(leading)));
-
-        private static int BlankLineCount(SyntaxTriviaList leading)
-        {
-            int count = 0;
-            for (int i = 0; i < leading.Count; i++)
-            {
-                if (leading[i].IsKind(SyntaxKind.EndOfLineTrivia))
-                {
-                    count = i + 1;
-                }
-                else if (!leading[i].IsKind(SyntaxKind.WhitespaceTrivia))
-                {
-                    break;
-                }
-            }
-
-            return count;
         }
     }
 }

@@ -48,6 +48,31 @@ namespace ComImpersonation.Analyzers.Tests
         [Fact]
         public Task COMIMP007_md() => RulePage.VerifyAsync("COMIMP007");
 
+        /// <summary>
+        /// The "## Code fix" section shows what the rule's code fix makes of the page's example: the fix is run on
+        /// the example (one by one and as Fix All), and the result must be the example with the section's members
+        /// in place of the ones of the same name, with only the diagnostics the section prints left.
+        /// </summary>
+        [Theory]
+        [InlineData("COMIMP001")]
+        [InlineData("COMIMP002")]
+        [InlineData("COMIMP003")]
+        [InlineData("COMIMP004")]
+        [InlineData("COMIMP007")]
+        public Task Code_fix_section_shows_what_the_fix_makes_of_the_example(string id) => id switch
+        {
+            "COMIMP001" => RulePage.VerifyCodeFixAsync<ComImpersonation.CodeFixes.Fixes.MoveSignalAfterImpersonationCodeFixProvider>(id),
+            "COMIMP003" => RulePage.VerifyCodeFixAsync<ComImpersonation.CodeFixes.Fixes.RevertBeforeSignalCodeFixProvider>(id),
+            "COMIMP004" => RulePage.VerifyCodeFixAsync<ComImpersonation.CodeFixes.Fixes.ThrowOnFailureCodeFixProvider>(id),
+            _ => RulePage.VerifyCodeFixAsync<ComImpersonation.CodeFixes.Fixes.RevertInFinallyCodeFixProvider>(id),
+        };
+
+        /// <summary>Rules without a code fix say so in their "## Code fix" section, and show no fixed code.</summary>
+        [Theory]
+        [InlineData("COMIMP005")]
+        [InlineData("COMIMP006")]
+        public void Code_fix_section_says_there_is_none(string id) => RulePage.VerifyNoCodeFix(id);
+
         private const string Interop = @"
 using System;
 using System.Runtime.InteropServices;
@@ -476,6 +501,74 @@ class Forms
                 // The fix: no diagnostics at all.
                 string good = ApplyFixes(id, bad.Text, fixes);
                 await RunAsync(fileName!, good, declarations.Text, new List<DiagnosticResult>());
+            }
+
+            public static async Task VerifyCodeFixAsync<TFix>(string id)
+                where TFix : Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider, new()
+            {
+                string page = File.ReadAllText(RepositoryPaths.Combine("docs", "rules", id + ".md")).Replace("\r\n", "\n");
+                List<Block> blocks = BlocksOf(page);
+                Block bad = blocks.First(b => b.Section == "Example" && b.Language == "csharp" && !b.InDetails);
+                Block declarations = blocks.Single(b => b.Section == "Example" && b.Language == "csharp" && b.InDetails);
+                Block[] after = blocks.Where(b => b.Section == "Code fix" && b.Language == "csharp").ToArray();
+                Assert.True(after.Length > 0, $"{id}.md: '## Code fix' must show the fixed code");
+                string fileName = Printed.Match(blocks.Single(b => b.Section == "Example" && b.Language.Length == 0).Text.Split('\n')[0]).Groups["file"].Value;
+
+                var test = new VerifyFix.FixTest<TFix>();
+                test.TestState.Sources.Add((fileName, bad.Text));
+                test.TestState.Sources.Add(("Declarations.cs", declarations.Text));
+                test.TestState.ExpectedDiagnostics.AddRange(PrintedIn(blocks, "Example"));
+                test.FixedState.Sources.Add((fileName, ReplaceMembers(id, bad.Text, after)));
+                test.FixedState.Sources.Add(("Declarations.cs", declarations.Text));
+                // Explicit: the fixed example must have exactly the diagnostics the section prints, none inherited.
+                test.FixedState.InheritanceMode = StateInheritanceMode.Explicit;
+                test.FixedState.AdditionalReferences.AddRange(TestReferences.Net);
+                test.FixedState.ExpectedDiagnostics.AddRange(PrintedIn(blocks, "Code fix"));
+                await test.RunAsync(CancellationToken.None);
+            }
+
+            public static void VerifyNoCodeFix(string id)
+            {
+                string page = File.ReadAllText(RepositoryPaths.Combine("docs", "rules", id + ".md")).Replace("\r\n", "\n");
+                Assert.Contains("\n## Code fix\n", page, StringComparison.Ordinal);
+                Assert.DoesNotContain(BlocksOf(page), b => b.Section == "Code fix");
+            }
+
+            private static IEnumerable<DiagnosticResult> PrintedIn(List<Block> blocks, string section) =>
+                blocks.Where(b => b.Section == section && b.Language.Length == 0)
+                    .SelectMany(b => b.Text.Split('\n'))
+                    .Where(l => l.Trim().Length > 0)
+                    .Select(line => Printed.Match(line))
+                    .Select(m => Verify.Diagnostic(m.Groups["id"].Value, SeverityOf(m.Groups["severity"].Value))
+                        .WithLocation(m.Groups["file"].Value, int.Parse(m.Groups["line"].Value), int.Parse(m.Groups["column"].Value))
+                        .WithMessage(m.Groups["message"].Value));
+
+            /// <summary>
+            /// The example with each member of <paramref name="blocks"/> in place of the member of the same name,
+            /// re-indented to where that member stands (the page shows members flush left).
+            /// </summary>
+            private static string ReplaceMembers(string id, string source, Block[] blocks)
+            {
+                foreach (Block block in blocks)
+                {
+                    var wrapper = (CompilationUnitSyntax)CSharpSyntaxTree.ParseText("class Fix\n{\n" + block.Text + "}\n").GetRoot();
+                    foreach (MemberDeclarationSyntax member in ((ClassDeclarationSyntax)wrapper.Members[0]).Members)
+                    {
+                        SyntaxNode root = CSharpSyntaxTree.ParseText(source).GetRoot();
+                        string name = NameOf(member);
+                        MemberDeclarationSyntax[] targets = root.DescendantNodes().OfType<MemberDeclarationSyntax>()
+                            .Where(m => m.GetType() == member.GetType() && NameOf(m) == name)
+                            .ToArray();
+                        Assert.True(targets.Length == 1, $"{id}.md: the code fix's '{name}' must replace exactly one member of the example, found {targets.Length}");
+                        MemberDeclarationSyntax target = targets[0];
+                        string indentation = target.GetLeadingTrivia().LastOrDefault(t => t.IsKind(SyntaxKind.WhitespaceTrivia)).ToString();
+                        string[] lines = member.ToString().Replace("\r\n", "\n").Split('\n');
+                        string text = string.Join("\n", lines.Select((l, i) => i == 0 || l.Length == 0 ? l : indentation + l));
+                        source = source.Substring(0, target.SpanStart) + text + source.Substring(target.Span.End);
+                    }
+                }
+
+                return source;
             }
 
             private static async Task RunAsync(string fileName, string source, string declarations, List<DiagnosticResult> expected)

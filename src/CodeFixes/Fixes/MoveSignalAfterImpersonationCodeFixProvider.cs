@@ -55,8 +55,15 @@ namespace ComImpersonation.CodeFixes.Fixes
                 return null;
             }
 
-            StatementSyntax moved = signalStatement.WithAdditionalAnnotations(Formatter.Annotation);
+            // The signal takes its comments along; the blank lines around it stay where they were.
+            SyntaxTriviaList leading = signalStatement.GetLeadingTrivia();
+            StatementSyntax moved = signalStatement
+                .WithLeadingTrivia(LineTrivia.WithoutBlankLines(leading))
+                .WithAdditionalAnnotations(Formatter.Annotation);
             var rewritten = new List<StatementSyntax>(statements);
+            StatementSyntax next = rewritten[signalIndex + 1];
+            rewritten[signalIndex + 1] = next.WithLeadingTrivia(
+                LineTrivia.BlankLines(leading).AddRange(LineTrivia.WithoutBlankLines(next.GetLeadingTrivia())));
             foreach (int index in failureChecks)
             {
                 rewritten[index] = SignalBeforeBareReturns(rewritten[index], signalStatement);
@@ -90,7 +97,8 @@ namespace ComImpersonation.CodeFixes.Fixes
         /// <summary>
         /// The index of the last statement of the impersonated region: the anchor itself when it reverts inside
         /// (a <c>using</c> scope, a <c>try</c> whose <c>finally</c> reverts, a client-identity call, a block that
-        /// reverts after the impersonation), else the first later statement that reverts. -1 when nothing does.
+        /// reverts after the impersonation), else the first later statement that reverts (at any depth). -1 when
+        /// nothing does.
         /// </summary>
         private static int RegionEnd(SyntaxList<StatementSyntax> statements, int anchorIndex, SyntaxNode impersonation, FixSemantics semantics, CancellationToken cancellationToken)
         {
@@ -103,10 +111,12 @@ namespace ComImpersonation.CodeFixes.Fixes
                 return anchorIndex;
             }
 
+            // The first later statement that reverts: a revert statement, a try/finally that reverts, or a block
+            // such as `if (hr >= 0) { try { … } finally { revert; } }` (no path out of it is left impersonating:
+            // jumps out of the statements the signal moves past are refused by the caller).
             for (int i = anchorIndex + 1; i < statements.Count; i++)
             {
-                if (StatementFacts.IsPlainRevert(statements[i], semantics, cancellationToken)
-                    || StatementFacts.IsTryWithRevertInFinally(statements[i], semantics, cancellationToken))
+                if (StatementFacts.InvocationsIn(statements[i]).Any(call => semantics.OperationOf(call, cancellationToken) == Analyzers.Api.ApiOperation.Revert))
                 {
                     return i;
                 }
