@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
+using ComImpersonation.Analyzers.Rules;
 using ComImpersonation.Analyzers.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
 
@@ -43,15 +44,45 @@ namespace ComImpersonation.Analyzers.Tests
 
         [Theory]
         [MemberData(nameof(Rules))]
-        public void Rule_index_lists_rule(string id)
+        public void Rule_index_lists_rule(string id) =>
+            AssertIndexRow(RepositoryPaths.Combine("docs", "rules", "README.md"), linkPrefix: "", id);
+
+        [Theory]
+        [MemberData(nameof(Rules))]
+        public void Readme_rules_table_lists_rule(string id) =>
+            AssertIndexRow(RepositoryPaths.Combine("README.md"), linkPrefix: "docs/rules/", id);
+
+        /// <summary>
+        /// The rule's row, cell by cell: the link to its page (the page its help link names), the title and
+        /// default severity of its descriptor, and the title of the code fix that handles it (or "—").
+        /// </summary>
+        private static void AssertIndexRow(string file, string linkPrefix, string id)
         {
             DiagnosticDescriptor descriptor = Descriptor(id);
-            string index = File.ReadAllText(RepositoryPaths.Combine("docs", "rules", "README.md"));
-            string row = index.Split('\n').FirstOrDefault(line => line.Contains($"[{id}]({id}.md)")) ?? "";
-            Assert.False(string.IsNullOrEmpty(row), $"docs/rules/README.md has no row linking [{id}]({id}.md)");
-            Assert.Contains(descriptor.Title.ToString(), row);
-            Assert.Contains(SeverityWord(descriptor.DefaultSeverity), row);
+            string row = File.ReadAllText(file).Split('\n').FirstOrDefault(line => line.StartsWith($"| [{id}]", System.StringComparison.Ordinal)) ?? "";
+            Assert.False(row.Length == 0, $"{file} has no row for {id}");
+            string[] cells = row.Trim().Trim('|').Split('|').Select(c => c.Trim()).ToArray();
+            Assert.Equal(5, cells.Length);
+
+            Match link = Regex.Match(cells[0], @"^\[(?<id>COMIMP\d{3})\]\((?<target>[^)]+)\)$");
+            Assert.True(link.Success, $"{file}: the first cell of {id}'s row must link its page: {cells[0]}");
+            Assert.Equal(id, link.Groups["id"].Value);
+            Assert.Equal(linkPrefix + id + ".md", link.Groups["target"].Value);
+            Assert.Equal(Descriptors.HelpLinkBase + id + ".md", descriptor.HelpLinkUri);
+            Assert.EndsWith("/docs/rules/", Descriptors.HelpLinkBase, System.StringComparison.Ordinal);
+
+            Assert.Equal(descriptor.Title.ToString(), cells[1]);
+            Assert.Equal(SeverityWord(descriptor.DefaultSeverity), cells[2]);
+            Assert.Equal(CodeFixTitleFor(id) ?? "—", cells[4]);
         }
+
+        private static string? CodeFixTitleFor(string id) =>
+            typeof(ComImpersonation.CodeFixes.ImpersonationCodeFixProvider).Assembly.GetTypes()
+                .Where(t => !t.IsAbstract && typeof(ComImpersonation.CodeFixes.ImpersonationCodeFixProvider).IsAssignableFrom(t))
+                .Select(t => (ComImpersonation.CodeFixes.ImpersonationCodeFixProvider)System.Activator.CreateInstance(t)!)
+                .Where(p => p.FixableDiagnosticIds.Contains(id))
+                .Select(p => p.Title)
+                .SingleOrDefault();
 
         [Theory]
         [MemberData(nameof(Rules))]

@@ -16,7 +16,11 @@ namespace ComImpersonation.Analyzers.Tests.Infrastructure
     {
         private static readonly Regex DiagnosticLine = new Regex(@"(?<file>[^\s\\/:]+\.cs)\((?<line>\d+),(?<column>\d+)\): (?<severity>warning|error|info) (?<id>[A-Z]+\d+)");
 
-        public static (int ExitCode, string Output) Run(string workingDirectory, TimeSpan timeout, params string[] arguments)
+        public static (int ExitCode, string Output) Run(string workingDirectory, TimeSpan timeout, params string[] arguments) =>
+            Run(workingDirectory, timeout, environment: null, arguments);
+
+        /// <summary>Runs <c>dotnet</c> with <paramref name="environment"/> set on top of the clean environment.</summary>
+        public static (int ExitCode, string Output) Run(string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
         {
             var start = new ProcessStartInfo(DotnetPath())
             {
@@ -41,6 +45,15 @@ namespace ComImpersonation.Analyzers.Tests.Infrastructure
             start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
             start.Environment["DOTNET_NOLOGO"] = "1";
             start.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
+
+            // No build servers outliving the command: they would hold the output pipes open and keep files in use.
+            start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+            start.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
+            start.Environment["UseSharedCompilation"] = "false";
+            foreach (KeyValuePair<string, string> variable in environment ?? new Dictionary<string, string>())
+            {
+                start.Environment[variable.Key] = variable.Value;
+            }
 
             var output = new StringBuilder();
             using var process = new Process { StartInfo = start };
