@@ -352,6 +352,11 @@ namespace ComImpersonation.Analyzers.Analysis
                         Add(block, ResultFlow(capture.Id, capture.Value));
                         break;
 
+                    // if (CoImpersonateClient() is var hr && hr < 0) …: the pattern's variable now holds the result.
+                    case IIsPatternOperation { Pattern: IDeclarationPatternOperation { DeclaredSymbol: ILocalSymbol declared } } pattern:
+                        Add(block, ResultFlow(declared, pattern.Value));
+                        break;
+
                     case ICompoundAssignmentOperation compound when KeyOf(compound.Target) is { } key:
                         Add(block, new Effect(EffectKind.ClearResult, key: key));
                         break;

@@ -68,6 +68,20 @@ namespace ComImpersonation.Analyzers.Tests.Rules
         }
 
         [Theory]
+        [MemberData(nameof(RuleCode.CheckedNames), MemberType = typeof(RuleCode))]
+        public Task Result_held_by_a_pattern_variable_and_checked_is_quiet(string name)
+        {
+            Flavour f = RuleCode.Get(name);
+            return RuleCode.VerifyAsync(f, $$"""
+                    public void Begin_Work()
+                    {
+                        if ({{f.Imp()}} is var hr && {{f.Failed("hr")}}) return;
+                        try { Work(); } finally { {{f.RevertStatement}} }
+                    }
+                """);
+        }
+
+        [Theory]
         [MemberData(nameof(AllFlavours))]
         public Task Revert_in_finally_with_failure_check_is_quiet(string name)
         {
