@@ -25,11 +25,24 @@ namespace ComImpersonation.CodeFixes
         internal abstract string Title { get; }
 
         /// <summary>
-        /// The fixed document, or null when the fix cannot be made safely here. <paramref name="target"/> is the
+        /// The fixed syntax root, or null when the fix cannot be made safely here. <paramref name="target"/> is the
         /// diagnostic's node (an impersonation or signal call); <paramref name="related"/> is the node of its first
         /// additional location (the signal or impersonation the message names), if any.
         /// </summary>
-        internal abstract Task<Document?> ApplyAsync(Document document, string diagnosticId, SyntaxNode target, SyntaxNode? related, CancellationToken cancellationToken);
+        internal abstract SyntaxNode? Fix(SyntaxNode root, FixSemantics semantics, SyntaxNode target, SyntaxNode? related, CancellationToken cancellationToken);
+
+        /// <summary>The fixed and cleaned-up document, or null when the fix cannot be made here.</summary>
+        internal async Task<Document?> ApplyAsync(Document document, SyntaxNode target, SyntaxNode? related, CancellationToken cancellationToken)
+        {
+            if (await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false) is not { } root
+                || await FixSemantics.CreateAsync(document, cancellationToken).ConfigureAwait(false) is not { } semantics
+                || Fix(root, semantics, target, related, cancellationToken) is not { } newRoot)
+            {
+                return null;
+            }
+
+            return await CleanUpAsync(document.WithSyntaxRoot(newRoot), cancellationToken).ConfigureAwait(false);
+        }
 
         /// <summary>
         /// Stable, and one per fix rather than per rule: COMIMP002 and COMIMP007 share "Revert in finally", and a
@@ -57,7 +70,7 @@ namespace ComImpersonation.CodeFixes
                 }
 
                 SyntaxNode? related = diagnostic.AdditionalLocations.Count > 0 ? FindNode(root, diagnostic.AdditionalLocations[0]) : null;
-                Document? fixedDocument = await ApplyAsync(context.Document, diagnostic.Id, target, related, context.CancellationToken).ConfigureAwait(false);
+                Document? fixedDocument = await ApplyAsync(context.Document, target, related, context.CancellationToken).ConfigureAwait(false);
                 if (fixedDocument is not null)
                 {
                     context.RegisterCodeFix(
@@ -80,7 +93,7 @@ namespace ComImpersonation.CodeFixes
                 return null;
             }
 
-            var marks = new List<(string Id, SyntaxAnnotation Target, SyntaxAnnotation? Related)>();
+            var marks = new List<(SyntaxAnnotation Target, SyntaxAnnotation? Related)>();
             var annotations = new Dictionary<SyntaxNode, List<SyntaxAnnotation>>();
             foreach (Diagnostic diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
             {
@@ -98,7 +111,7 @@ namespace ComImpersonation.CodeFixes
                 SyntaxAnnotation? relatedMark = diagnostic.AdditionalLocations.Count > 0 && FindNode(root, diagnostic.AdditionalLocations[0]) is { } related
                     ? Mark(annotations, related)
                     : null;
-                marks.Add((diagnostic.Id, targetMark, relatedMark));
+                marks.Add((targetMark, relatedMark));
             }
 
             if (marks.Count == 0)
@@ -108,7 +121,7 @@ namespace ComImpersonation.CodeFixes
 
             root = root.ReplaceNodes(annotations.Keys, (original, rewritten) => rewritten.WithAdditionalAnnotations(annotations[original]));
             Document current = document.WithSyntaxRoot(root);
-            foreach ((string id, SyntaxAnnotation targetMark, SyntaxAnnotation? relatedMark) in marks)
+            foreach ((SyntaxAnnotation targetMark, SyntaxAnnotation? relatedMark) in marks)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 SyntaxNode? currentRoot = await current.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
@@ -119,7 +132,7 @@ namespace ComImpersonation.CodeFixes
                 }
 
                 SyntaxNode? related = relatedMark is null ? null : currentRoot.GetAnnotatedNodes(relatedMark).FirstOrDefault();
-                Document? fixedDocument = await ApplyAsync(current, id, target, related, cancellationToken).ConfigureAwait(false);
+                Document? fixedDocument = await ApplyAsync(current, target, related, cancellationToken).ConfigureAwait(false);
                 if (fixedDocument is not null)
                 {
                     current = fixedDocument;
@@ -133,7 +146,7 @@ namespace ComImpersonation.CodeFixes
         /// Ends every fix: adds the using directives the new code needs, shortens the names it wrote fully
         /// qualified, and formats what it created (<see cref="Formatter.Annotation"/>), leaving the rest untouched.
         /// </summary>
-        internal static async Task<Document> CleanUpAsync(Document document, CancellationToken cancellationToken)
+        private static async Task<Document> CleanUpAsync(Document document, CancellationToken cancellationToken)
         {
             document = await ImportAdder.AddImportsAsync(document, Simplifier.AddImportsAnnotation, cancellationToken: cancellationToken).ConfigureAwait(false);
             document = await Simplifier.ReduceAsync(document, Simplifier.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);

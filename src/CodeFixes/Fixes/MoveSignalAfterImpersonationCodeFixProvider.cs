@@ -3,7 +3,6 @@ using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
 using System.Threading;
-using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
@@ -27,15 +26,13 @@ namespace ComImpersonation.CodeFixes.Fixes
 
         internal override string Title => "Move impersonation before Signal";
 
-        internal override async Task<Document?> ApplyAsync(Document document, string diagnosticId, SyntaxNode target, SyntaxNode? related, CancellationToken cancellationToken)
+        internal override SyntaxNode? Fix(SyntaxNode root, FixSemantics semantics, SyntaxNode target, SyntaxNode? related, CancellationToken cancellationToken)
         {
             if (related is not InvocationExpressionSyntax signal
                 || StatementFacts.EnclosingStatement(signal) is not { } signalStatement
                 || StatementFacts.PlainCall(signalStatement) != signal
                 || !StatementList.TryGet(signalStatement, out StatementList list, out int signalIndex)
-                || AnchorIn(list, target) is not { } anchor
-                || await FixSemantics.CreateAsync(document, cancellationToken).ConfigureAwait(false) is not { } semantics
-                || await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false) is not { } root)
+                || AnchorIn(list, target) is not { } anchor)
             {
                 return null;
             }
@@ -71,8 +68,7 @@ namespace ComImpersonation.CodeFixes.Fixes
 
             rewritten.Insert(regionEnd + 1, moved);
             rewritten.RemoveAt(signalIndex);
-            SyntaxNode newRoot = root.ReplaceNode(list.Owner, list.With(SyntaxFactory.List(rewritten)));
-            return await CleanUpAsync(document.WithSyntaxRoot(newRoot), cancellationToken).ConfigureAwait(false);
+            return root.ReplaceNode(list.Owner, list.With(SyntaxFactory.List(rewritten)));
         }
 
         /// <summary>The statement of <paramref name="list"/> that contains <paramref name="impersonation"/>, in the same function.</summary>

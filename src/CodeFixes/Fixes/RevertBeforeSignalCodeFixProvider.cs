@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using System.Composition;
 using System.Threading;
-using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
@@ -23,30 +22,27 @@ namespace ComImpersonation.CodeFixes.Fixes
 
         internal override string Title => "Revert before Signal";
 
-        internal override async Task<Document?> ApplyAsync(Document document, string diagnosticId, SyntaxNode target, SyntaxNode? related, CancellationToken cancellationToken)
+        internal override SyntaxNode? Fix(SyntaxNode root, FixSemantics semantics, SyntaxNode target, SyntaxNode? related, CancellationToken cancellationToken)
         {
             if (related is not InvocationExpressionSyntax impersonation
                 || StatementFacts.EnclosingStatement(target) is not { } signalStatement
-                || !StatementList.TryGet(signalStatement, out StatementList list, out int index)
-                || await FixSemantics.CreateAsync(document, cancellationToken).ConfigureAwait(false) is not { } semantics
-                || await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false) is not { } root)
+                || !StatementList.TryGet(signalStatement, out StatementList list, out int index))
             {
                 return null;
             }
 
-            SyntaxNode? newRoot = ImpersonatedRegion.WrapInTryFinally(root, impersonation, signalStatement, semantics, cancellationToken);
-            if (newRoot is null)
+            if (ImpersonatedRegion.WrapInTryFinally(root, impersonation, signalStatement, semantics, cancellationToken) is { } wrapped)
             {
-                if (semantics.RevertFor(impersonation, signalStatement.SpanStart, cancellationToken) is not { } revert)
-                {
-                    return null;
-                }
-
-                StatementSyntax revertStatement = SyntaxFactory.ExpressionStatement(revert).WithAdditionalAnnotations(Formatter.Annotation);
-                newRoot = root.ReplaceNode(list.Owner, list.With(list.Statements.Insert(index, revertStatement)));
+                return wrapped;
             }
 
-            return await CleanUpAsync(document.WithSyntaxRoot(newRoot), cancellationToken).ConfigureAwait(false);
+            if (semantics.RevertFor(impersonation, signalStatement.SpanStart, cancellationToken) is not { } revert)
+            {
+                return null;
+            }
+
+            StatementSyntax revertStatement = SyntaxFactory.ExpressionStatement(revert).WithAdditionalAnnotations(Formatter.Annotation);
+            return root.ReplaceNode(list.Owner, list.With(list.Statements.Insert(index, revertStatement)));
         }
     }
 }

@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using System.Composition;
 using System.Threading;
-using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -20,17 +19,9 @@ namespace ComImpersonation.CodeFixes.Fixes
 
         internal override string Title => "Revert in finally";
 
-        internal override async Task<Document?> ApplyAsync(Document document, string diagnosticId, SyntaxNode target, SyntaxNode? related, CancellationToken cancellationToken)
-        {
-            if (target is not InvocationExpressionSyntax impersonation
-                || await FixSemantics.CreateAsync(document, cancellationToken).ConfigureAwait(false) is not { } semantics
-                || await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false) is not { } root
-                || ImpersonatedRegion.WrapInTryFinally(root, impersonation, endBefore: null, semantics, cancellationToken) is not { } newRoot)
-            {
-                return null;
-            }
-
-            return await CleanUpAsync(document.WithSyntaxRoot(newRoot), cancellationToken).ConfigureAwait(false);
-        }
+        internal override SyntaxNode? Fix(SyntaxNode root, FixSemantics semantics, SyntaxNode target, SyntaxNode? related, CancellationToken cancellationToken) =>
+            target is InvocationExpressionSyntax impersonation
+                ? ImpersonatedRegion.WrapInTryFinally(root, impersonation, endBefore: null, semantics, cancellationToken)
+                : null;
     }
 }

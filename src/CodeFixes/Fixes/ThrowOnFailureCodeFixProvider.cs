@@ -2,7 +2,6 @@ using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
 using System.Threading;
-using System.Threading.Tasks;
 using ComImpersonation.Analyzers.Api;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
@@ -29,19 +28,11 @@ namespace ComImpersonation.CodeFixes.Fixes
 
         internal override string Title => "Throw on failure";
 
-        internal override async Task<Document?> ApplyAsync(Document document, string diagnosticId, SyntaxNode target, SyntaxNode? related, CancellationToken cancellationToken)
-        {
-            if (target is not InvocationExpressionSyntax impersonation
-                || await FixSemantics.CreateAsync(document, cancellationToken).ConfigureAwait(false) is not { } semantics
-                || await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false) is not { } root
-                || semantics.Model.GetTypeInfo(impersonation, cancellationToken).Type is not { } resultType)
-            {
-                return null;
-            }
-
-            SyntaxNode? newRoot = Rewrite(root, impersonation, resultType, semantics, cancellationToken);
-            return newRoot is null ? null : await CleanUpAsync(document.WithSyntaxRoot(newRoot), cancellationToken).ConfigureAwait(false);
-        }
+        internal override SyntaxNode? Fix(SyntaxNode root, FixSemantics semantics, SyntaxNode target, SyntaxNode? related, CancellationToken cancellationToken) =>
+            target is InvocationExpressionSyntax impersonation
+            && semantics.Model.GetTypeInfo(impersonation, cancellationToken).Type is { } resultType
+                ? Rewrite(root, impersonation, resultType, semantics, cancellationToken)
+                : null;
 
         private static SyntaxNode? Rewrite(SyntaxNode root, InvocationExpressionSyntax impersonation, ITypeSymbol resultType, FixSemantics semantics, CancellationToken cancellationToken)
         {
