@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
 using System.Threading;
+using ComImpersonation.Analyzers.Analysis;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
@@ -91,28 +92,27 @@ namespace ComImpersonation.CodeFixes.Fixes
         }
 
         /// <summary>
-        /// The index of the last statement of the impersonated region: the anchor itself when it reverts inside
-        /// (a <c>using</c> scope, a <c>try</c> whose <c>finally</c> reverts, a client-identity call, a block that
-        /// reverts after the impersonation), else the first later statement that reverts (at any depth). -1 when
-        /// nothing does.
+        /// The index of the last statement of the impersonated region: the anchor itself when it ends the
+        /// impersonation (a <c>using</c> scope, a client-identity call, a statement that reverts on every path),
+        /// else the first later statement that reverts on every path. -1 when there is none: moving the signal
+        /// then could leave it inside the impersonation (COMIMP003).
         /// </summary>
         private static int RegionEnd(SyntaxList<StatementSyntax> statements, int anchorIndex, SyntaxNode impersonation, FixSemantics semantics, CancellationToken cancellationToken)
         {
             StatementSyntax anchor = statements[anchorIndex];
+            ISymbol? result = impersonation is InvocationExpressionSyntax invocation
+                ? StatementFacts.ResultHolder(anchor, invocation, semantics.Model, cancellationToken)
+                : null;
             if (anchor is UsingStatementSyntax
-                || StatementFacts.IsTryWithRevertInFinally(anchor, semantics, cancellationToken)
                 || (impersonation is InvocationExpressionSyntax call && semantics.IsClientIdentityCall(call, cancellationToken))
-                || RevertsAfter(anchor, impersonation, semantics, cancellationToken))
+                || RevertsOnEveryPath(anchor, impersonation, result, semantics, cancellationToken))
             {
                 return anchorIndex;
             }
 
-            // The first later statement that reverts: a revert statement, a try/finally that reverts, or a block
-            // such as `if (hr >= 0) { try { … } finally { revert; } }` (no path out of it is left impersonating:
-            // jumps out of the statements the signal moves past are refused by the caller).
             for (int i = anchorIndex + 1; i < statements.Count; i++)
             {
-                if (StatementFacts.InvocationsIn(statements[i]).Any(call => semantics.OperationOf(call, cancellationToken) == Analyzers.Api.ApiOperation.Revert))
+                if (RevertsOnEveryPath(statements[i], impersonation, result, semantics, cancellationToken))
                 {
                     return i;
                 }
@@ -121,10 +121,30 @@ namespace ComImpersonation.CodeFixes.Fixes
             return -1;
         }
 
-        private static bool RevertsAfter(StatementSyntax anchor, SyntaxNode impersonation, FixSemantics semantics, CancellationToken cancellationToken) =>
-            StatementFacts.InvocationsIn(anchor).Any(call =>
-                call.SpanStart > impersonation.Span.End
-                && semantics.OperationOf(call, cancellationToken) == Analyzers.Api.ApiOperation.Revert);
+        /// <summary>
+        /// True when every path through <paramref name="statement"/> that may still be impersonating reverts: a
+        /// revert statement, a <c>try</c> whose <c>finally</c> reverts, a block with such a statement, or an
+        /// <c>if</c> whose branches do (without <c>else</c>, only when its condition tests the impersonation's
+        /// result for success, so the path around it did not impersonate).
+        /// </summary>
+        private static bool RevertsOnEveryPath(StatementSyntax statement, SyntaxNode impersonation, ISymbol? result, FixSemantics semantics, CancellationToken cancellationToken) => statement switch
+        {
+            _ when StatementFacts.IsPlainRevert(statement, semantics, cancellationToken) => true,
+            _ when StatementFacts.IsTryWithRevertInFinally(statement, semantics, cancellationToken) => true,
+            BlockSyntax block => block.Statements.Any(inner => RevertsOnEveryPath(inner, impersonation, result, semantics, cancellationToken)),
+            IfStatementSyntax test => RevertsOnEveryPath(test.Statement, impersonation, result, semantics, cancellationToken)
+                && (test.Else is { } otherwise
+                    ? RevertsOnEveryPath(otherwise.Statement, impersonation, result, semantics, cancellationToken)
+                    : IsSuccessTest(test.Condition, impersonation, result, semantics.Model, cancellationToken)),
+            _ => false,
+        };
+
+        private static bool IsSuccessTest(ExpressionSyntax condition, SyntaxNode impersonation, ISymbol? result, SemanticModel model, CancellationToken cancellationToken) =>
+            model.GetOperation(condition, cancellationToken) is { } operation
+            && ResultChecks.TryGetFailureTest(operation, out IOperation tested, out bool failureWhenTrue)
+            && !failureWhenTrue
+            && (tested.Syntax.Span.Contains(impersonation.Span)
+                || (result is not null && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(tested.Syntax, cancellationToken).Symbol, result)));
 
         /// <summary>
         /// The indexes of the impersonation's own failure checks among the statements the signal moves past, or null

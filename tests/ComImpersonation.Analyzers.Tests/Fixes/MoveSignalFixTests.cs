@@ -359,6 +359,26 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
         }
 
         [Fact]
+        public Task Not_offered_when_the_revert_is_only_on_some_paths()
+        {
+            // Moving the signal after the `if` would signal while still impersonating when _flag is false.
+            Flavour f = Throwing;
+            return VerifyFix.NotOfferedAsync<MoveSignalAfterImpersonationCodeFixProvider>(f.Declarations, RuleCode.Class(f, $$"""
+                    public void Begin_Work()
+                    {
+                        {{f.SignalStatement}}
+                        {{f.Imp("COMIMP001", "COMIMP002")}};
+                        if (_flag)
+                        {
+                            {{f.RevertStatement}}
+                        }
+
+                        Work();
+                    }
+                """));
+        }
+
+        [Fact]
         public Task Not_offered_when_the_signal_comes_from_an_earlier_iteration()
         {
             Flavour f = Throwing;
