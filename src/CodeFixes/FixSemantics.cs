@@ -96,14 +96,6 @@ namespace ComImpersonation.CodeFixes
                 && _summaries.Get(method, Options.InterproceduralDepth, Options, cancellationToken).Has(SummaryEffects.ClientIdentity);
         }
 
-        /// <summary>How the result of <paramref name="invocation"/> reports failure.</summary>
-        public ResultShape ResultShapeOf(InvocationExpressionSyntax invocation, CancellationToken cancellationToken)
-        {
-            return Model.GetSymbolInfo(invocation, cancellationToken).Symbol is IMethodSymbol method
-                ? ApiModel.ShapeOf(method.ReturnType)
-                : ResultShape.Other;
-        }
-
         /// <summary>
         /// The revert that matches <paramref name="impersonation"/> in its own flavour, as an expression that binds
         /// at <paramref name="position"/>: <c>security.ImpersonateClient()</c> gives <c>security.RevertToSelf()</c>

@@ -22,7 +22,7 @@ namespace ComImpersonation.CodeFixes
         /// the same list, or at the top of the success block of <c>if (SUCCEEDED(Impersonate())) { … }</c>.
         /// False when the impersonation is not a statement (or success test) of its own in a block.
         /// </summary>
-        public static bool TryFindStart(
+        private static bool TryFindStart(
             InvocationExpressionSyntax impersonation,
             FixSemantics semantics,
             CancellationToken cancellationToken,

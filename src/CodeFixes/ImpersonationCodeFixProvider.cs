@@ -97,11 +97,6 @@ namespace ComImpersonation.CodeFixes
             var annotations = new Dictionary<SyntaxNode, List<SyntaxAnnotation>>();
             foreach (Diagnostic diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
             {
-                if (context.CodeActionEquivalenceKey is { } key && key != EquivalenceKey)
-                {
-                    continue;
-                }
-
                 if (FindNode(root, diagnostic.Location) is not { } target)
                 {
                     continue;

@@ -122,7 +122,7 @@ namespace ComImpersonation.CodeFixes
                 case IfStatementSyntax { Else: null } guard when AlwaysLeaves(guard.Statement):
                     return Mentions(guard.Condition, result, model, cancellationToken);
                 case ExpressionStatementSyntax { Expression: InvocationExpressionSyntax call }
-                    when ApiModel.InvokedName(call) is "ThrowExceptionForHR" or "ThrowIfFailed" or "ThrowOnFailure":
+                    when ApiModel.InvokedName(call) is { } name && (name == ApiTable.MarshalThrowMethod || ApiTable.HResultThrowMethods.Contains(name)):
                     return Mentions(call, result, model, cancellationToken);
                 default:
                     return false;

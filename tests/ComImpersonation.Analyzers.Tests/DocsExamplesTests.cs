@@ -470,18 +470,72 @@ class Forms
 
             public static async Task VerifyAsync(string id)
             {
-                string page = File.ReadAllText(RepositoryPaths.Combine("docs", "rules", id + ".md")).Replace("\r\n", "\n");
-                List<Block> blocks = BlocksOf(page);
-
-                Block bad = blocks.First(b => b.Section == "Example" && b.Language == "csharp" && !b.InDetails);
-                Block printed = blocks.Single(b => b.Section == "Example" && b.Language.Length == 0);
-                Block declarations = blocks.Single(b => b.Section == "Example" && b.Language == "csharp" && b.InDetails);
+                List<Block> blocks = BlocksOf(id);
+                Block bad = ExampleOf(blocks);
+                Block declarations = DeclarationsOf(blocks);
                 Block[] fixes = blocks.Where(b => b.Section == "How to fix" && b.Language == "csharp").ToArray();
                 Assert.NotEmpty(fixes);
 
+                (string fileName, List<DiagnosticResult> expected) = PrintedIn(id, blocks, "Example");
+                Assert.Contains(expected, d => d.Id == id);
+
+                // The bad example: exactly the printed diagnostics.
+                await RunAsync(fileName, bad.Text, declarations.Text, expected);
+
+                // The fix: no diagnostics at all.
+                string good = ReplaceMembers(id, bad.Text, fixes);
+                await RunAsync(fileName, good, declarations.Text, new List<DiagnosticResult>());
+            }
+
+            public static async Task VerifyCodeFixAsync<TFix>(string id)
+                where TFix : Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider, new()
+            {
+                List<Block> blocks = BlocksOf(id);
+                Block bad = ExampleOf(blocks);
+                Block declarations = DeclarationsOf(blocks);
+                Block[] after = blocks.Where(b => b.Section == "Code fix" && b.Language == "csharp").ToArray();
+                Assert.True(after.Length > 0, $"{id}.md: '## Code fix' must show the fixed code");
+                (string fileName, List<DiagnosticResult> before) = PrintedIn(id, blocks, "Example");
+
+                var test = new VerifyFix.FixTest<TFix>();
+                test.TestState.Sources.Add((fileName, bad.Text));
+                test.TestState.Sources.Add(("Declarations.cs", declarations.Text));
+                test.TestState.ExpectedDiagnostics.AddRange(before);
+                test.FixedState.Sources.Add((fileName, ReplaceMembers(id, bad.Text, after)));
+                test.FixedState.Sources.Add(("Declarations.cs", declarations.Text));
+                // Explicit: the fixed example must have exactly the diagnostics the section prints, none inherited.
+                test.FixedState.InheritanceMode = StateInheritanceMode.Explicit;
+                test.FixedState.AdditionalReferences.AddRange(TestReferences.Net);
+                test.FixedState.ExpectedDiagnostics.AddRange(PrintedIn(id, blocks, "Code fix").Expected);
+                await test.RunAsync(CancellationToken.None);
+            }
+
+            public static void VerifyNoCodeFix(string id)
+            {
+                Assert.Contains("\n## Code fix\n", PageText(id), StringComparison.Ordinal);
+                Assert.DoesNotContain(BlocksOf(id), b => b.Section == "Code fix");
+            }
+
+            private static string PageText(string id) =>
+                File.ReadAllText(RepositoryPaths.Combine("docs", "rules", id + ".md")).Replace("\r\n", "\n");
+
+            private static List<Block> BlocksOf(string id) => BlocksOfText(PageText(id));
+
+            private static Block ExampleOf(List<Block> blocks) =>
+                blocks.First(b => b.Section == "Example" && b.Language == "csharp" && !b.InDetails);
+
+            private static Block DeclarationsOf(List<Block> blocks) =>
+                blocks.Single(b => b.Section == "Example" && b.Language == "csharp" && b.InDetails);
+
+            /// <summary>
+            /// The diagnostics a section prints (its plain code blocks), each as the compiler prints it, all in one
+            /// file; the file is the example's (from "## Example" when the section prints none).
+            /// </summary>
+            private static (string FileName, List<DiagnosticResult> Expected) PrintedIn(string id, List<Block> blocks, string section)
+            {
                 var expected = new List<DiagnosticResult>();
                 string? fileName = null;
-                foreach (string line in printed.Text.Split('\n').Where(l => l.Trim().Length > 0))
+                foreach (string line in blocks.Where(b => b.Section == section && b.Language.Length == 0).SelectMany(b => b.Text.Split('\n')).Where(l => l.Trim().Length > 0))
                 {
                     Match match = Printed.Match(line);
                     Assert.True(match.Success, $"{id}.md: not a diagnostic as the compiler prints it: {line}");
@@ -493,73 +547,29 @@ class Forms
                             .WithMessage(match.Groups["message"].Value));
                 }
 
-                Assert.Contains(expected, d => d.Id == id);
-
-                // The bad example: exactly the printed diagnostics.
-                await RunAsync(fileName!, bad.Text, declarations.Text, expected);
-
-                // The fix: no diagnostics at all.
-                string good = ApplyFixes(id, bad.Text, fixes);
-                await RunAsync(fileName!, good, declarations.Text, new List<DiagnosticResult>());
+                return (fileName ?? PrintedIn(id, blocks, "Example").FileName, expected);
             }
-
-            public static async Task VerifyCodeFixAsync<TFix>(string id)
-                where TFix : Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider, new()
-            {
-                string page = File.ReadAllText(RepositoryPaths.Combine("docs", "rules", id + ".md")).Replace("\r\n", "\n");
-                List<Block> blocks = BlocksOf(page);
-                Block bad = blocks.First(b => b.Section == "Example" && b.Language == "csharp" && !b.InDetails);
-                Block declarations = blocks.Single(b => b.Section == "Example" && b.Language == "csharp" && b.InDetails);
-                Block[] after = blocks.Where(b => b.Section == "Code fix" && b.Language == "csharp").ToArray();
-                Assert.True(after.Length > 0, $"{id}.md: '## Code fix' must show the fixed code");
-                string fileName = Printed.Match(blocks.Single(b => b.Section == "Example" && b.Language.Length == 0).Text.Split('\n')[0]).Groups["file"].Value;
-
-                var test = new VerifyFix.FixTest<TFix>();
-                test.TestState.Sources.Add((fileName, bad.Text));
-                test.TestState.Sources.Add(("Declarations.cs", declarations.Text));
-                test.TestState.ExpectedDiagnostics.AddRange(PrintedIn(blocks, "Example"));
-                test.FixedState.Sources.Add((fileName, ReplaceMembers(id, bad.Text, after)));
-                test.FixedState.Sources.Add(("Declarations.cs", declarations.Text));
-                // Explicit: the fixed example must have exactly the diagnostics the section prints, none inherited.
-                test.FixedState.InheritanceMode = StateInheritanceMode.Explicit;
-                test.FixedState.AdditionalReferences.AddRange(TestReferences.Net);
-                test.FixedState.ExpectedDiagnostics.AddRange(PrintedIn(blocks, "Code fix"));
-                await test.RunAsync(CancellationToken.None);
-            }
-
-            public static void VerifyNoCodeFix(string id)
-            {
-                string page = File.ReadAllText(RepositoryPaths.Combine("docs", "rules", id + ".md")).Replace("\r\n", "\n");
-                Assert.Contains("\n## Code fix\n", page, StringComparison.Ordinal);
-                Assert.DoesNotContain(BlocksOf(page), b => b.Section == "Code fix");
-            }
-
-            private static IEnumerable<DiagnosticResult> PrintedIn(List<Block> blocks, string section) =>
-                blocks.Where(b => b.Section == section && b.Language.Length == 0)
-                    .SelectMany(b => b.Text.Split('\n'))
-                    .Where(l => l.Trim().Length > 0)
-                    .Select(line => Printed.Match(line))
-                    .Select(m => Verify.Diagnostic(m.Groups["id"].Value, SeverityOf(m.Groups["severity"].Value))
-                        .WithLocation(m.Groups["file"].Value, int.Parse(m.Groups["line"].Value), int.Parse(m.Groups["column"].Value))
-                        .WithMessage(m.Groups["message"].Value));
 
             /// <summary>
-            /// The example with each member of <paramref name="blocks"/> in place of the member of the same name,
-            /// re-indented to where that member stands (the page shows members flush left).
+            /// The example with each type or member of <paramref name="blocks"/> in place of the one of the same
+            /// name, re-indented to where that one stands (the page shows them flush left).
             /// </summary>
             private static string ReplaceMembers(string id, string source, Block[] blocks)
             {
                 foreach (Block block in blocks)
                 {
-                    var wrapper = (CompilationUnitSyntax)CSharpSyntaxTree.ParseText("class Fix\n{\n" + block.Text + "}\n").GetRoot();
-                    foreach (MemberDeclarationSyntax member in ((ClassDeclarationSyntax)wrapper.Members[0]).Members)
+                    var blockRoot = (CompilationUnitSyntax)CSharpSyntaxTree.ParseText(block.Text).GetRoot();
+                    IEnumerable<MemberDeclarationSyntax> members = blockRoot.Members.OfType<BaseTypeDeclarationSyntax>().Any()
+                        ? blockRoot.Members
+                        : ((ClassDeclarationSyntax)((CompilationUnitSyntax)CSharpSyntaxTree.ParseText("class Fix\n{\n" + block.Text + "}\n").GetRoot()).Members[0]).Members;
+                    foreach (MemberDeclarationSyntax member in members)
                     {
                         SyntaxNode root = CSharpSyntaxTree.ParseText(source).GetRoot();
                         string name = NameOf(member);
                         MemberDeclarationSyntax[] targets = root.DescendantNodes().OfType<MemberDeclarationSyntax>()
                             .Where(m => m.GetType() == member.GetType() && NameOf(m) == name)
                             .ToArray();
-                        Assert.True(targets.Length == 1, $"{id}.md: the code fix's '{name}' must replace exactly one member of the example, found {targets.Length}");
+                        Assert.True(targets.Length == 1, $"{id}.md: '{name}' must replace exactly one member of the example, found {targets.Length}");
                         MemberDeclarationSyntax target = targets[0];
                         string indentation = target.GetLeadingTrivia().LastOrDefault(t => t.IsKind(SyntaxKind.WhitespaceTrivia)).ToString();
                         string[] lines = member.ToString().Replace("\r\n", "\n").Split('\n');
@@ -580,31 +590,6 @@ class Forms
                 await test.RunAsync(CancellationToken.None);
             }
 
-            /// <summary>Each fix block replaces the types or methods of the same name in the bad example.</summary>
-            private static string ApplyFixes(string id, string bad, Block[] fixes)
-            {
-                SyntaxNode root = CSharpSyntaxTree.ParseText(bad).GetRoot();
-                foreach (Block fix in fixes)
-                {
-                    var fixRoot = (CompilationUnitSyntax)CSharpSyntaxTree.ParseText(fix.Text).GetRoot();
-                    IEnumerable<MemberDeclarationSyntax> members = fixRoot.Members.OfType<BaseTypeDeclarationSyntax>().Any()
-                        ? fixRoot.Members
-                        : ((ClassDeclarationSyntax)((CompilationUnitSyntax)CSharpSyntaxTree.ParseText("class Fix\n{\n" + fix.Text + "\n}").GetRoot()).Members[0]).Members;
-
-                    foreach (MemberDeclarationSyntax member in members)
-                    {
-                        string name = NameOf(member);
-                        MemberDeclarationSyntax[] targets = root.DescendantNodes().OfType<MemberDeclarationSyntax>()
-                            .Where(m => m.GetType() == member.GetType() && NameOf(m) == name)
-                            .ToArray();
-                        Assert.True(targets.Length == 1, $"{id}.md: the fix's '{name}' must replace exactly one member of the example, found {targets.Length}");
-                        root = root.ReplaceNode(targets[0], member.WithTriviaFrom(targets[0]));
-                    }
-                }
-
-                return root.ToFullString();
-            }
-
             private static string NameOf(MemberDeclarationSyntax member) => member switch
             {
                 BaseTypeDeclarationSyntax type => type.Identifier.ValueText,
@@ -621,7 +606,7 @@ class Forms
             };
 
             /// <summary>The fenced code blocks of a page, with the "## " section and whether they are in a &lt;details&gt;.</summary>
-            private static List<Block> BlocksOf(string page)
+            private static List<Block> BlocksOfText(string page)
             {
                 var blocks = new List<Block>();
                 string section = "";

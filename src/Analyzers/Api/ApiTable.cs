@@ -69,7 +69,16 @@ namespace ComImpersonation.Analyzers.Api
         /// the thread impersonating.
         /// </summary>
         public static readonly ImmutableArray<string> ThrowOnFailureMethods = ImmutableArray.Create(
-            "ThrowExceptionForHR", "ThrowIfFailed", "ThrowOnFailure", "FAILED", "SUCCEEDED");
+            MarshalThrowMethod, "ThrowIfFailed", "ThrowOnFailure", "FAILED", "SUCCEEDED");
+
+        /// <summary>
+        /// The HRESULT structs' own throw-on-failure methods, in order of preference: CsWin32's
+        /// <c>ThrowOnFailure()</c>, Vanara's <c>ThrowIfFailed()</c>. A statement calling one of these or
+        /// <c>Marshal.ThrowExceptionForHR</c> is a failure check; "Throw on failure" writes them.
+        /// </summary>
+        public static readonly ImmutableArray<string> HResultThrowMethods = ImmutableArray.Create("ThrowOnFailure", "ThrowIfFailed");
+
+        public const string MarshalThrowMethod = "ThrowExceptionForHR";
 
         private static ImmutableArray<string> KnownNamesOf(string interfaceName) => ImmutableArray.Create(
             "Vanara.PInvoke.Ole32." + interfaceName,

@@ -235,9 +235,9 @@ namespace ComImpersonation.CodeFixes.Fixes
             var read = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
             foreach (IdentifierNameSyntax name in signalStatement.DescendantNodes().OfType<IdentifierNameSyntax>())
             {
-                if (model.GetSymbolInfo(name, cancellationToken).Symbol is ILocalSymbol or IFieldSymbol or IParameterSymbol or IPropertySymbol)
+                if (model.GetSymbolInfo(name, cancellationToken).Symbol is (ILocalSymbol or IFieldSymbol or IParameterSymbol or IPropertySymbol) and { } symbol)
                 {
-                    read.Add(model.GetSymbolInfo(name, cancellationToken).Symbol!);
+                    read.Add(symbol);
                 }
             }
 

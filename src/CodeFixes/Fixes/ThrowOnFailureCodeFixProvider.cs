@@ -123,7 +123,7 @@ namespace ComImpersonation.CodeFixes.Fixes
         /// <summary><c>ThrowOnFailure</c> (CsWin32) or <c>ThrowIfFailed</c> (Vanara): an accessible instance method that needs no arguments.</summary>
         private static string? ThrowHelperOf(ITypeSymbol type, SemanticModel model, int position)
         {
-            foreach (string name in new[] { "ThrowOnFailure", "ThrowIfFailed" })
+            foreach (string name in ApiTable.HResultThrowMethods)
             {
                 foreach (IMethodSymbol method in type.GetMembers(name).OfType<IMethodSymbol>())
                 {
@@ -145,7 +145,7 @@ namespace ComImpersonation.CodeFixes.Fixes
             ExpressionSyntax marshal = SyntaxFactory.ParseExpression(MarshalTypeName)
                 .WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
             return SyntaxFactory.InvocationExpression(
-                SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, marshal, SyntaxFactory.IdentifierName("ThrowExceptionForHR")),
+                SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, marshal, SyntaxFactory.IdentifierName(ApiTable.MarshalThrowMethod)),
                 SyntaxFactory.ArgumentList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(hresult))));
         }
 

@@ -29,14 +29,14 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
             string directory = CopyOfSample();
             try
             {
-                string before = Snapshot(directory);
+                string before = DotnetCli.SourcesOf(directory);
 
                 (int formatExit, string formatOutput) = DotnetCli.Run(
                     directory,
                     Timeout,
                     new[] { "format", "analyzers", "AsyncComServer.csproj", "--severity", "info", "--diagnostics" }.Concat(ids).ToArray());
                 Assert.True(formatExit == 0, "dotnet format failed:" + Environment.NewLine + formatOutput);
-                Assert.NotEqual(before, Snapshot(directory));
+                Assert.NotEqual(before, DotnetCli.SourcesOf(directory));
 
                 (int buildExit, string buildOutput) = DotnetCli.Run(directory, Timeout, "build", "AsyncComServer.csproj", "--no-incremental");
                 Assert.True(buildExit == 0, "the fixed sample does not build:" + Environment.NewLine + buildOutput);
@@ -79,8 +79,5 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
             File.WriteAllText(project, rewritten.Replace("</Project>", "  <ItemGroup>" + analyzers + "</ItemGroup>\n</Project>", StringComparison.Ordinal));
             return directory;
         }
-
-        private static string Snapshot(string directory) =>
-            string.Join("\n", Directory.GetFiles(directory, "*.cs").OrderBy(f => f, StringComparer.Ordinal).Select(File.ReadAllText));
     }
 }

@@ -101,6 +101,10 @@ namespace ComImpersonation.Analyzers.Tests.Infrastructure
             }
         }
 
+        /// <summary>The text of a directory's C# files, in a stable order: to tell whether a command changed them.</summary>
+        public static string SourcesOf(string directory) =>
+            string.Join("\n", Directory.GetFiles(directory, "*.cs").OrderBy(f => f, StringComparer.Ordinal).Select(File.ReadAllText));
+
         /// <summary>A fresh directory under the system's temporary folder.</summary>
         public static string NewTemporaryDirectory(string prefix)
         {

@@ -115,11 +115,11 @@ namespace ComImpersonation.Analyzers.Tests.Package
         public void Dotnet_format_applies_the_package_fixes()
         {
             string project = _package.NewConsumer("format", SampleFiles());
-            string before = string.Join("\n", Directory.GetFiles(project, "*.cs").OrderBy(f => f, StringComparer.Ordinal).Select(File.ReadAllText));
+            string before = DotnetCli.SourcesOf(project);
 
             (int formatExit, string formatOutput) = _package.Dotnet(project, "format", "analyzers", "Consumer.csproj", "--diagnostics", "COMIMP002", "COMIMP004", "--severity", "info");
             Assert.True(formatExit == 0, formatOutput);
-            Assert.NotEqual(before, string.Join("\n", Directory.GetFiles(project, "*.cs").OrderBy(f => f, StringComparer.Ordinal).Select(File.ReadAllText)));
+            Assert.NotEqual(before, DotnetCli.SourcesOf(project));
 
             (int buildExit, string buildOutput) = _package.Dotnet(project, "build", "--no-incremental");
             Assert.True(buildExit == 0, buildOutput);
