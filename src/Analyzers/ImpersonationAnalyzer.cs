@@ -62,6 +62,7 @@ namespace ComImpersonation.Analyzers
             {
                 UncheckedResultRule.Report(model, context.CodeBlock, context.SemanticModel, sink);
                 ImpersonationInFinishRule.Report(context.OwningSymbol, model, sink);
+                ImpersonationOffThreadRule.ReportDroppedRuns(model, sink);
 
                 BodyFindings? findings = BodyFindings.Analyze(body, model, context.CancellationToken);
                 if (findings is null)
@@ -142,7 +143,7 @@ namespace ComImpersonation.Analyzers
             return false;
         }
 
-        /// <summary>The first impersonation written in the body of an ordinary method of this compilation.</summary>
+        /// <summary>The first impersonation of a call context written in the body of an ordinary method of this compilation.</summary>
         private static ImpersonationSite? FirstImpersonationIn(IMethodSymbol method, SemanticModel semanticModel, BodySession session)
         {
             foreach (SyntaxReference reference in method.DeclaringSyntaxReferences)
@@ -156,7 +157,7 @@ namespace ComImpersonation.Analyzers
                 {
                     if (node is InvocationExpressionSyntax invocation
                         && semanticModel.GetOperation(invocation) is IInvocationOperation operation
-                        && session.Classify(operation.TargetMethod) is { Operation: ApiOperation.Impersonate } call)
+                        && session.Classify(operation) is { Operation: ApiOperation.Impersonate, NeedsDispatchThread: true } call)
                     {
                         return new ImpersonationSite(0, operation, call);
                     }

@@ -7,6 +7,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace ComImpersonation.CodeFixes
 {
@@ -58,22 +59,44 @@ namespace ComImpersonation.CodeFixes
             return new FixSemantics(model, models.Api, models.Summaries, options);
         }
 
-        /// <summary>What a call does to the thread or the call, directly (the table, the options) or through a summary.</summary>
+        /// <summary>What a call does to the thread or the call, directly (the table, its arguments, the options) or through a summary.</summary>
         public ApiOperation OperationOf(InvocationExpressionSyntax invocation, CancellationToken cancellationToken)
         {
-            return Model.GetSymbolInfo(invocation, cancellationToken).Symbol is IMethodSymbol method
-                ? OperationOf(method, cancellationToken)
-                : ApiOperation.None;
+            if (Model.GetOperation(invocation, cancellationToken) is not IInvocationOperation operation)
+            {
+                return ApiOperation.None;
+            }
+
+            ApiCall call = Api.Classify(operation, Options);
+            return call.IsRecognized ? call.Operation : SummaryOperationOf(operation.TargetMethod, cancellationToken);
         }
 
         public ApiOperation OperationOf(IMethodSymbol method, CancellationToken cancellationToken)
         {
             ApiCall call = Api.Classify(method, Options);
-            if (call.IsRecognized)
+            return call.IsRecognized ? call.Operation : SummaryOperationOf(method, cancellationToken);
+        }
+
+        /// <summary>How an impersonation's result reports failure: the recognised call's, or its wrapper's.</summary>
+        public ResultShape ResultShapeOf(InvocationExpressionSyntax invocation, CancellationToken cancellationToken)
+        {
+            if (Model.GetOperation(invocation, cancellationToken) is not IInvocationOperation operation)
             {
-                return call.Operation;
+                return ResultShape.Other;
             }
 
+            ApiCall call = Api.Classify(operation, Options);
+            if (call.IsRecognized)
+            {
+                return call.Shape;
+            }
+
+            MethodSummary summary = _summaries.Get(operation.TargetMethod, Options.InterproceduralDepth, Options, cancellationToken);
+            return summary.Has(SummaryEffects.Impersonates) ? summary.Shape : ResultShape.Other;
+        }
+
+        private ApiOperation SummaryOperationOf(IMethodSymbol method, CancellationToken cancellationToken)
+        {
             MethodSummary summary = _summaries.Get(method, Options.InterproceduralDepth, Options, cancellationToken);
             if (summary.Has(SummaryEffects.Impersonates))
             {
@@ -106,9 +129,18 @@ namespace ComImpersonation.CodeFixes
         /// </summary>
         public InvocationExpressionSyntax? RevertFor(InvocationExpressionSyntax impersonation, int position, CancellationToken cancellationToken)
         {
-            if (Model.GetSymbolInfo(impersonation, cancellationToken).Symbol is not IMethodSymbol method
-                || Api.Classify(method, Options).Operation != ApiOperation.Impersonate
-                || PartnerRevert(method) is not { } revert)
+            if (Model.GetOperation(impersonation, cancellationToken) is not IInvocationOperation operation
+                || Api.Classify(operation, Options) is not { Operation: ApiOperation.Impersonate } call)
+            {
+                return null;
+            }
+
+            if (call.Family == ApiFamily.Managed)
+            {
+                return UndoFor(impersonation, position, cancellationToken);
+            }
+
+            if (PartnerRevert(operation.TargetMethod, call.Family) is not { } revert)
             {
                 return null;
             }
@@ -147,8 +179,37 @@ namespace ComImpersonation.CodeFixes
             return candidate;
         }
 
+        /// <summary>
+        /// <c>var context = identity.Impersonate();</c> is undone by <c>context.Undo()</c>: the local must still be
+        /// that local at <paramref name="position"/>. Null when the context is not kept in a local.
+        /// </summary>
+        private InvocationExpressionSyntax? UndoFor(InvocationExpressionSyntax impersonation, int position, CancellationToken cancellationToken)
+        {
+            SyntaxNode? parent = impersonation.Parent;
+            while (parent is ParenthesizedExpressionSyntax)
+            {
+                parent = parent.Parent;
+            }
+
+            if (parent is not EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator }
+                || Model.GetDeclaredSymbol(declarator, cancellationToken) is not ILocalSymbol local)
+            {
+                return null;
+            }
+
+            InvocationExpressionSyntax candidate = SyntaxFactory.InvocationExpression(
+                SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, SyntaxFactory.IdentifierName(local.Name), SyntaxFactory.IdentifierName("Undo")),
+                SyntaxFactory.ArgumentList());
+            return Model.GetSpeculativeSymbolInfo(position, candidate, SpeculativeBindingOption.BindAsExpression).Symbol is IMethodSymbol bound
+                && Api.Classify(bound, Options).Operation == ApiOperation.Revert
+                && SymbolEqualityComparer.Default.Equals(
+                    Model.GetSpeculativeSymbolInfo(position, SyntaxFactory.IdentifierName(local.Name), SpeculativeBindingOption.BindAsExpression).Symbol, local)
+                ? candidate
+                : null;
+        }
+
         /// <summary>A parameterless revert declared beside the impersonation (same interface, struct or P/Invoke class).</summary>
-        private IMethodSymbol? PartnerRevert(IMethodSymbol impersonation)
+        private IMethodSymbol? PartnerRevert(IMethodSymbol impersonation, ApiFamily family)
         {
             INamedTypeSymbol? type = impersonation.ContainingType;
             if (type is null)
@@ -156,12 +217,12 @@ namespace ComImpersonation.CodeFixes
                 return null;
             }
 
-            IMethodSymbol? found = FindRevertIn(type, impersonation.IsStatic);
+            IMethodSymbol? found = FindRevertIn(type, impersonation.IsStatic, family);
             if (found is null && type.TypeKind == TypeKind.Interface)
             {
                 foreach (INamedTypeSymbol baseInterface in type.AllInterfaces)
                 {
-                    found = FindRevertIn(baseInterface, isStatic: false);
+                    found = FindRevertIn(baseInterface, isStatic: false, family);
                     if (found is not null)
                     {
                         break;
@@ -172,13 +233,15 @@ namespace ComImpersonation.CodeFixes
             return found;
         }
 
-        private IMethodSymbol? FindRevertIn(INamedTypeSymbol type, bool isStatic)
+        /// <summary>A revert of the same family: a class that declares both gives CoImpersonateClient its CoRevertToSelf, ImpersonateLoggedOnUser its RevertToSelf.</summary>
+        private IMethodSymbol? FindRevertIn(INamedTypeSymbol type, bool isStatic, ApiFamily family)
         {
             foreach (ISymbol member in type.GetMembers())
             {
                 if (member is IMethodSymbol { MethodKind: MethodKind.Ordinary, Parameters.Length: 0, IsGenericMethod: false } candidate
                     && candidate.IsStatic == isStatic
-                    && Api.Classify(candidate, Options).Operation == ApiOperation.Revert)
+                    && Api.Classify(candidate, Options) is { Operation: ApiOperation.Revert } revert
+                    && revert.Family == family)
                 {
                     return candidate;
                 }

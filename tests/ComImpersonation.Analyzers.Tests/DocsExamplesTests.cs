@@ -382,7 +382,7 @@ class Forms
                 Verify.Diagnostic("COMIMP006", DiagnosticSeverity.Warning).WithLocation(0).WithMessage(
                     $"'CopyAsClient' impersonates the client (CoImpersonateClient, line {LineOf(source, "// impersonation in CopyAsClient")}) but is handed to 'ThreadPool.QueueUserWorkItem', which runs it on another thread; the call context exists only on the thread that dispatches the call"),
                 Verify.Diagnostic("COMIMP006", DiagnosticSeverity.Warning).WithLocation(1).WithMessage(
-                    $"'CoImpersonateClient' impersonates and stays active across the 'await' at line {LineOf(source, "// await across")}: the revert may run on another thread while this one keeps the client's token; the call context exists only on the thread that dispatches the call"),
+                    $"'CoImpersonateClient' impersonates and stays active across the 'await' at line {LineOf(source, "// await across")}: the revert may run on another thread while this one keeps the impersonated token; the call context exists only on the thread that dispatches the call"),
                 Verify.Diagnostic("COMIMP006", DiagnosticSeverity.Warning).WithLocation(2).WithMessage(
                     "'DeleteAsClient' impersonates in a delegate handed to 'Task.Run', which runs it on another thread; the call context exists only on the thread that dispatches the call"));
         }

@@ -128,12 +128,19 @@ namespace ComImpersonation.Analyzers.Analysis
     /// <summary>A block's branch condition that tests an impersonation result.</summary>
     internal readonly struct ResultTest
     {
-        public ResultTest(int site, object? key, bool failureWhenTrue)
+        public ResultTest(int site, object? key, bool failureWhenTrue, ResultTestKind kind = ResultTestKind.Other)
         {
             Site = site;
             Key = key;
             FailureWhenTrue = failureWhenTrue;
+            Kind = kind;
         }
+
+        /// <summary>
+        /// A comparison with zero: <see cref="FailureWhenTrue"/> reads it as an HRESULT or status, for which zero is
+        /// success; for a BOOL declared as <c>int</c> zero is failure, so such results read it the other way.
+        /// </summary>
+        public ResultTestKind Kind { get; }
 
         /// <summary><see cref="Site"/> for a test of the thread itself (<c>IsImpersonating()</c>).</summary>
         public const int AllSites = -2;
@@ -147,6 +154,35 @@ namespace ComImpersonation.Analyzers.Analysis
         public bool FailureWhenTrue { get; }
     }
 
+    /// <summary>What kind of test a <see cref="ResultTest"/> is, where the result's shape changes its meaning.</summary>
+    internal enum ResultTestKind : byte
+    {
+        Other,
+
+        /// <summary><c>r == 0</c>, <c>r != 0</c>, <c>r is 0</c>: the opposite sense for a BOOL declared as <c>int</c>.</summary>
+        ZeroEquality,
+
+        /// <summary><c>r &lt; 0</c>, <c>r &gt;= 0</c>: says nothing about a BOOL declared as <c>int</c>.</summary>
+        ZeroOrder,
+    }
+
+    /// <summary>
+    /// A call of a method that runs a delegate impersonated (<c>WindowsIdentity.RunImpersonated</c>), given an async
+    /// delegate, whose Task is dropped.
+    /// </summary>
+    internal sealed class DroppedImpersonatedRun
+    {
+        public DroppedImpersonatedRun(IInvocationOperation call, ImpersonatedRunner runner)
+        {
+            Call = call;
+            Runner = runner;
+        }
+
+        public IInvocationOperation Call { get; }
+
+        public ImpersonatedRunner Runner { get; }
+    }
+
     /// <summary>
     /// One body's control-flow graph with what each block does, extracted once so the fixed point never walks
     /// operation trees. Blocks with nothing of interest have no effects and cost nothing to transfer.
@@ -156,9 +192,18 @@ namespace ComImpersonation.Analyzers.Analysis
         private readonly Effect[]?[] _effects;
         private readonly ResultTest?[] _tests;
 
-        private BodyModel(ControlFlowGraph graph, Effect[]?[] effects, ResultTest?[] tests, List<ImpersonationSite> impersonations, List<SignalSite> signals, List<IFlowAnonymousFunctionOperation> anonymousFunctions, List<Handoff> handoffs, bool hasRevert, bool hasAwait)
+        private BodyModel(ControlFlowGraph graph, Effect[]?[] effects, ResultTest?[] tests, List<ImpersonationSite> impersonations, List<SignalSite> signals, List<IFlowAnonymousFunctionOperation> anonymousFunctions, List<Handoff> handoffs, List<DroppedImpersonatedRun> droppedRuns, bool hasRevert, bool hasAwait)
         {
             Graph = graph;
+            DroppedRuns = droppedRuns;
+            foreach (ImpersonationSite site in impersonations)
+            {
+                if (site.Api.Shape == ResultShape.Bool32)
+                {
+                    ZeroMeansFailure = ZeroMeansFailure.Add(site.Index);
+                }
+            }
+
             Handoffs = handoffs;
             AnonymousFunctions = anonymousFunctions;
             _effects = effects;
@@ -185,6 +230,12 @@ namespace ComImpersonation.Analyzers.Analysis
 
         public bool HasAwait { get; }
 
+        /// <summary>Impersonations whose result is a BOOL declared as <c>int</c>: zero is failure, not success.</summary>
+        public SiteSet ZeroMeansFailure { get; }
+
+        /// <summary>Async delegates run impersonated whose Task is dropped (COMIMP006).</summary>
+        public IReadOnlyList<DroppedImpersonatedRun> DroppedRuns { get; }
+
         /// <summary>True when the body does nothing a rule could report on, so it needs no fixed point.</summary>
         public bool IsInert => Impersonations.Count == 0 && Signals.Count == 0;
 
@@ -206,6 +257,7 @@ namespace ComImpersonation.Analyzers.Analysis
             private readonly List<SignalSite> _signals = new List<SignalSite>();
             private readonly List<IFlowAnonymousFunctionOperation> _anonymousFunctions = new List<IFlowAnonymousFunctionOperation>();
             private readonly List<Handoff> _handoffs = new List<Handoff>();
+            private readonly List<DroppedImpersonatedRun> _droppedRuns = new List<DroppedImpersonatedRun>();
             private readonly Dictionary<ILocalSymbol, IOperation> _delegateLocals = new Dictionary<ILocalSymbol, IOperation>(SymbolEqualityComparer.Default);
             private readonly Dictionary<IOperation, int> _siteOfOperation = new Dictionary<IOperation, int>();
             private readonly List<Effect>[] _raw;
@@ -259,7 +311,7 @@ namespace ComImpersonation.Analyzers.Analysis
                     tests[ordinal] = TestFor(_graph.Blocks[ordinal], tracked);
                 }
 
-                return new BodyModel(_graph, effects, tests, _impersonations, _signals, _anonymousFunctions, _handoffs, _hasRevert, _hasAwait);
+                return new BodyModel(_graph, effects, tests, _impersonations, _signals, _anonymousFunctions, _handoffs, _droppedRuns, _hasRevert, _hasAwait);
             }
 
             // Post-order with an explicit stack: operands are evaluated before the operation that uses them, and
@@ -374,7 +426,7 @@ namespace ComImpersonation.Analyzers.Analysis
             private void VisitInvocation(BasicBlock block, IInvocationOperation invocation)
             {
                 IMethodSymbol target = invocation.TargetMethod;
-                ApiCall call = _session.Classify(target);
+                ApiCall call = _session.Classify(invocation);
                 bool throws = call.Shape == ResultShape.Throws;
                 switch (call.Operation)
                 {
@@ -398,6 +450,11 @@ namespace ComImpersonation.Analyzers.Analysis
                     CollectHandoffs(invocation, invocation.Arguments, target);
                 }
 
+                if (_session.Api.ImpersonatedRunnerOf(target) is { } runner && RunsAsyncDelegate(invocation) && IsDropped(invocation))
+                {
+                    _droppedRuns.Add(new DroppedImpersonatedRun(invocation, runner));
+                }
+
                 if (target.MethodKind == MethodKind.LocalFunction && _session.LocalFunctionMaySignal(target))
                 {
                     AddSignal(block, invocation, target.Name, mayThrow: true);
@@ -419,14 +476,14 @@ namespace ComImpersonation.Analyzers.Analysis
                 if (summary.Has(SummaryEffects.ClientIdentity))
                 {
                     // Impersonates and reverts inside: an impersonation for COMIMP001/005/006, never left active.
-                    AddImpersonation(block, call, new ApiCall(ApiOperation.Impersonate, ResultShape.Other, displayName), mayThrow: false);
+                    AddImpersonation(block, call, new ApiCall(ApiOperation.Impersonate, ResultShape.Other, displayName, kind: summary.Kind), mayThrow: false);
                     _hasRevert = true;
                     Add(block, new Effect(EffectKind.Revert, operation: call));
                 }
 
                 if (summary.Has(SummaryEffects.Impersonates))
                 {
-                    AddImpersonation(block, call, new ApiCall(ApiOperation.Impersonate, summary.Shape, displayName), mayThrow: false);
+                    AddImpersonation(block, call, new ApiCall(ApiOperation.Impersonate, summary.Shape, displayName, kind: summary.Kind), mayThrow: false);
                 }
 
                 if (summary.Has(SummaryEffects.Reverts))
@@ -505,6 +562,35 @@ namespace ComImpersonation.Analyzers.Analysis
                 }
             }
 
+            /// <summary>An argument is an async lambda, anonymous method or method group of an async method.</summary>
+            private static bool RunsAsyncDelegate(IInvocationOperation invocation)
+            {
+                foreach (IArgumentOperation argument in invocation.Arguments)
+                {
+                    switch (DelegateTarget(argument.Value))
+                    {
+                        case IFlowAnonymousFunctionOperation { Symbol.IsAsync: true }:
+                        case IMethodReferenceOperation { Method.IsAsync: true }:
+                            return true;
+                    }
+                }
+
+                return false;
+            }
+
+            /// <summary>The call's value is thrown away: an expression statement, or assigned to <c>_</c>.</summary>
+            private static bool IsDropped(IOperation call)
+            {
+                IOperation value = call;
+                while (value.Parent is IConversionOperation or IParenthesizedOperation)
+                {
+                    value = value.Parent;
+                }
+
+                return value.Parent is IExpressionStatementOperation
+                    || (value.Parent is ISimpleAssignmentOperation { Target: IDiscardOperation } discard && discard.Value == value);
+            }
+
             private static IOperation DelegateTarget(IOperation value)
             {
                 value = ResultChecks.Unwrap(value);
@@ -566,14 +652,14 @@ namespace ComImpersonation.Analyzers.Analysis
             {
                 if (block.ConditionKind == ControlFlowConditionKind.None
                     || block.BranchValue is null
-                    || !ResultChecks.TryGetFailureTest(block.BranchValue, out IOperation tested, out bool failureWhenTrue))
+                    || !ResultChecks.TryGetFailureTest(block.BranchValue, out IOperation tested, out bool failureWhenTrue, out ResultTestKind kind))
                 {
                     return null;
                 }
 
                 if (_siteOfOperation.TryGetValue(tested, out int site))
                 {
-                    return new ResultTest(site, key: null, failureWhenTrue);
+                    return new ResultTest(site, key: null, failureWhenTrue, kind);
                 }
 
                 if (tested is IInvocationOperation query && _session.Api.IsImpersonationQuery(query.TargetMethod))
@@ -584,7 +670,7 @@ namespace ComImpersonation.Analyzers.Analysis
 
                 if (KeyOf(tested) is { } key && tracked.Contains(key))
                 {
-                    return new ResultTest(-1, key, failureWhenTrue);
+                    return new ResultTest(-1, key, failureWhenTrue, kind);
                 }
 
                 return null;

@@ -64,8 +64,8 @@ namespace ComImpersonation.Analyzers.Analysis
             return Summaries.Get(target, Depth, Options, CancellationToken);
         }
 
-        /// <summary>What a call does, by the table and the options in force for this code block.</summary>
-        public ApiCall Classify(IMethodSymbol method) => Api.Classify(method, Options);
+        /// <summary>What a call does, by the table, its arguments and the options in force for this code block.</summary>
+        public ApiCall Classify(IInvocationOperation invocation) => Api.Classify(invocation, Options);
 
         public CancellationToken CancellationToken { get; }
 

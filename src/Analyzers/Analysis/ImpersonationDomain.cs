@@ -101,19 +101,32 @@ namespace ComImpersonation.Analyzers.Analysis
             }
 
             bool conditionValue = isConditionalSuccessor == (block.ConditionKind == ControlFlowConditionKind.WhenTrue);
-            if (conditionValue != test.FailureWhenTrue)
+            bool failureBranch = conditionValue == test.FailureWhenTrue;
+            if (test.Site == ResultTest.AllSites)
             {
-                return output; // the success branch: the impersonation holds
+                // IsImpersonating() said no: the thread is not impersonating at all.
+                return failureBranch ? output.Reverted() : output;
+            }
+
+            SiteSet tested = test.Site >= 0 ? SiteSet.Of(test.Site) : output.SitesBoundTo(test.Key!);
+            SiteSet zeroMeansFailure = _model.ZeroMeansFailure;
+            if (test.Kind != ResultTestKind.Other && !zeroMeansFailure.IsEmpty)
+            {
+                // A BOOL declared as int: `r == 0` is its failure test (the opposite of an HRESULT's), and `r < 0`
+                // says nothing about it.
+                SiteSet bools = tested.Except(tested.Except(zeroMeansFailure));
+                SiteSet others = tested.Except(bools);
+                SiteSet failed = failureBranch ? others : SiteSet.Empty;
+                if (test.Kind == ResultTestKind.ZeroEquality && !failureBranch)
+                {
+                    failed = failed.Union(bools);
+                }
+
+                return failed.IsEmpty ? output : output.WithoutActive(failed);
             }
 
             // The failure branch: the thread is not impersonating for the tested call.
-            if (test.Site == ResultTest.AllSites)
-            {
-                return output.Reverted();
-            }
-
-            SiteSet failed = test.Site >= 0 ? SiteSet.Of(test.Site) : output.SitesBoundTo(test.Key!);
-            return output.WithoutActive(failed);
+            return failureBranch ? output.WithoutActive(tested) : output;
         }
     }
 }

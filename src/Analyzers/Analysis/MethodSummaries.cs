@@ -30,13 +30,17 @@ namespace ComImpersonation.Analyzers.Analysis
 
     internal sealed class MethodSummary
     {
-        public static readonly MethodSummary Opaque = new MethodSummary(SummaryEffects.None, ResultShape.Other);
+        public static readonly MethodSummary Opaque = new MethodSummary(SummaryEffects.None, ResultShape.Other, ImpersonationKind.ExplicitToken);
 
-        public MethodSummary(SummaryEffects effects, ResultShape shape)
+        public MethodSummary(SummaryEffects effects, ResultShape shape, ImpersonationKind kind)
         {
             Effects = effects;
             Shape = shape;
+            Kind = kind;
         }
+
+        /// <summary>For a method that impersonates: the most a call context of its impersonations needs (COM over RPC over a token).</summary>
+        public ImpersonationKind Kind { get; }
 
         public SummaryEffects Effects { get; }
 
@@ -242,10 +246,18 @@ namespace ComImpersonation.Analyzers.Analysis
                 effects |= SummaryEffects.MaySignal;
             }
 
+            ImpersonationKind kind = ImpersonationKind.ExplicitToken;
+            foreach (ImpersonationSite site in model.Impersonations)
+            {
+                kind = site.Api.Kind > kind ? site.Api.Kind : kind;
+            }
+
+            // A wrapper's result is read as an HRESULT (an int) or a success flag (a bool), whatever it wraps:
+            // wrappers commonly map a BOOL to an HRESULT (`return ok ? 0 : Marshal.GetHRForLastWin32Error();`).
             ResultShape shape = method.MethodKind == MethodKind.Constructor
                 ? ResultShape.Throws
                 : ApiModel.ShapeOf(method.ReturnType);
-            return effects == SummaryEffects.None ? MethodSummary.Opaque : new MethodSummary(effects, shape);
+            return effects == SummaryEffects.None ? MethodSummary.Opaque : new MethodSummary(effects, shape, kind);
         }
 
         private sealed class KeyComparer : IEqualityComparer<(IMethodSymbol Method, int Depth, ApiOptions Options)>

@@ -15,13 +15,18 @@ namespace ComImpersonation.Analyzers.Analysis
         /// True when <paramref name="condition"/> tests an HRESULT: <paramref name="tested"/> is the HRESULT
         /// operand, <paramref name="failureWhenTrue"/> whether the condition being true means failure.
         /// </summary>
-        public static bool TryGetFailureTest(IOperation condition, out IOperation tested, out bool failureWhenTrue)
+        public static bool TryGetFailureTest(IOperation condition, out IOperation tested, out bool failureWhenTrue) =>
+            TryGetFailureTest(condition, out tested, out failureWhenTrue, out _);
+
+        /// <summary>As above; <paramref name="kind"/> says whether it compares with zero, whose meaning depends on the result's shape.</summary>
+        public static bool TryGetFailureTest(IOperation condition, out IOperation tested, out bool failureWhenTrue, out ResultTestKind kind)
         {
+            kind = ResultTestKind.Other;
             condition = Unwrap(condition);
             switch (condition)
             {
                 case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not
-                    when TryGetFailureTest(not.Operand, out tested, out bool inner):
+                    when TryGetFailureTest(not.Operand, out tested, out bool inner, out kind):
                     failureWhenTrue = !inner;
                     return true;
 
@@ -33,7 +38,7 @@ namespace ComImpersonation.Analyzers.Analysis
                     return true;
 
                 case IBinaryOperation binary:
-                    return TryGetComparison(binary, out tested, out failureWhenTrue);
+                    return TryGetComparison(binary, out tested, out failureWhenTrue, out kind);
 
                 case IPropertyReferenceOperation { Instance: { } instance, Property.Name: "HasValue" } hasValue
                     when IsNullable(instance.Type):
@@ -66,13 +71,14 @@ namespace ComImpersonation.Analyzers.Analysis
                     failureWhenTrue = true;
                     return true;
 
-                case IIsPatternOperation isPattern when TryGetPatternTest(isPattern.Pattern, out failureWhenTrue):
+                case IIsPatternOperation isPattern when TryGetPatternTest(isPattern.Pattern, out failureWhenTrue, out kind):
                     tested = StripValueField(Unwrap(isPattern.Value));
                     return true;
 
                 case ILocalReferenceOperation or IParameterReferenceOperation or IFieldReferenceOperation or IInvocationOperation or IFlowCaptureReferenceOperation
-                    when condition.Type?.SpecialType == SpecialType.System_Boolean:
-                    // A bool that says success: a wrapper's `bool TryImpersonate()`, or an `impersonated` flag.
+                    when condition.Type?.SpecialType == SpecialType.System_Boolean || IsWin32Bool(condition.Type):
+                    // A bool that says success: a Win32 BOOL (bool, or CsWin32's BOOL struct converted to bool), a
+                    // wrapper's `bool TryImpersonate()`, or an `impersonated` flag.
                     tested = condition;
                     failureWhenTrue = false;
                     return true;
@@ -102,13 +108,24 @@ namespace ComImpersonation.Analyzers.Analysis
             }
         }
 
-        private static bool TryGetComparison(IBinaryOperation binary, out IOperation tested, out bool failureWhenTrue)
+        private static bool TryGetComparison(IBinaryOperation binary, out IOperation tested, out bool failureWhenTrue, out ResultTestKind kind)
         {
             tested = null!;
             failureWhenTrue = false;
-            BinaryOperatorKind kind = binary.OperatorKind;
+            kind = ResultTestKind.Other;
+            BinaryOperatorKind operatorKind = binary.OperatorKind;
             IOperation left = Unwrap(binary.LeftOperand);
             IOperation right = Unwrap(binary.RightOperand);
+
+            // ok == false, ok != true, false == ok: a BOOL compared with a bool constant.
+            if (operatorKind is BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals
+                && (BoolConstant(right) ?? BoolConstant(left)) is bool constant)
+            {
+                tested = BoolConstant(right) is null ? right : left;
+                failureWhenTrue = (operatorKind == BinaryOperatorKind.Equals) != constant;
+                return true;
+            }
+
             if (IsSuccessConstant(right))
             {
                 tested = StripValueField(left);
@@ -116,22 +133,30 @@ namespace ComImpersonation.Analyzers.Analysis
             else if (IsSuccessConstant(left))
             {
                 tested = StripValueField(right);
-                kind = Mirror(kind);
+                operatorKind = Mirror(operatorKind);
             }
             else
             {
                 return false;
             }
 
-            switch (kind)
+            switch (operatorKind)
             {
                 case BinaryOperatorKind.LessThan:           // hr < 0
-                case BinaryOperatorKind.NotEquals:          // hr != 0, hr != S_OK
                     failureWhenTrue = true;
+                    kind = ResultTestKind.ZeroOrder;
+                    return true;
+                case BinaryOperatorKind.NotEquals:          // hr != 0, hr != S_OK, status != RPC_S_OK
+                    failureWhenTrue = true;
+                    kind = ResultTestKind.ZeroEquality;
                     return true;
                 case BinaryOperatorKind.GreaterThanOrEqual: // hr >= 0
+                    failureWhenTrue = false;
+                    kind = ResultTestKind.ZeroOrder;
+                    return true;
                 case BinaryOperatorKind.Equals:             // hr == 0, hr == S_OK
                     failureWhenTrue = false;
+                    kind = ResultTestKind.ZeroEquality;
                     return true;
                 default:
                     tested = null!;
@@ -139,18 +164,30 @@ namespace ComImpersonation.Analyzers.Analysis
             }
         }
 
-        private static bool TryGetPatternTest(IPatternOperation pattern, out bool failureWhenTrue)
+        private static bool? BoolConstant(IOperation operation) =>
+            operation.ConstantValue is { HasValue: true, Value: bool value } ? value : null;
+
+        /// <summary>CsWin32's <c>BOOL</c> struct (a Win32 BOOL that converts to bool).</summary>
+        private static bool IsWin32Bool(ITypeSymbol? type) => type is { TypeKind: TypeKind.Struct, Name: "BOOL" };
+
+        private static bool TryGetPatternTest(IPatternOperation pattern, out bool failureWhenTrue, out ResultTestKind kind)
         {
+            kind = ResultTestKind.Other;
             switch (pattern)
             {
-                case INegatedPatternOperation negated when TryGetPatternTest(negated.Pattern, out bool inner):
+                case INegatedPatternOperation negated when TryGetPatternTest(negated.Pattern, out bool inner, out kind):
                     failureWhenTrue = !inner;
                     return true;
                 case IRelationalPatternOperation relational when IsSuccessConstant(Unwrap(relational.Value)):
                     failureWhenTrue = relational.OperatorKind == BinaryOperatorKind.LessThan;
+                    kind = ResultTestKind.ZeroOrder;
                     return relational.OperatorKind is BinaryOperatorKind.LessThan or BinaryOperatorKind.GreaterThanOrEqual;
+                case IConstantPatternOperation constant when BoolConstant(Unwrap(constant.Value)) is bool value:
+                    failureWhenTrue = !value; // ok is false
+                    return true;
                 case IConstantPatternOperation constant when IsSuccessConstant(Unwrap(constant.Value)):
                     failureWhenTrue = false; // hr is 0
+                    kind = ResultTestKind.ZeroEquality;
                     return true;
                 case IConstantPatternOperation constant when IsNullConstant(Unwrap(constant.Value)):
                     failureWhenTrue = true; // hr is null: the call did not run

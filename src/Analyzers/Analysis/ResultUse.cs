@@ -34,7 +34,7 @@ namespace ComImpersonation.Analyzers.Analysis
                 UncheckedResult? how = site.Api.Shape switch
                 {
                     ResultShape.Throws => IsSwallowed(site.Operation, semanticModel) ? UncheckedResult.Swallowed : null,
-                    ResultShape.Int32 or ResultShape.UInt32 or ResultShape.HResultStruct => CheckValue(model.Graph, site.Operation, codeBlock),
+                    ResultShape.Int32 or ResultShape.UInt32 or ResultShape.HResultStruct or ResultShape.Bool or ResultShape.Bool32 or ResultShape.Status => CheckValue(model.Graph, site.Operation, codeBlock),
                     _ => null,
                 };
 

@@ -7,6 +7,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace ComImpersonation.Analyzers.Api
 {
@@ -15,11 +16,14 @@ namespace ComImpersonation.Analyzers.Api
     {
         public static readonly ApiCall None = default;
 
-        public ApiCall(ApiOperation operation, ResultShape shape, string displayName)
+        public ApiCall(ApiOperation operation, ResultShape shape, string displayName, ApiFamily family = ApiFamily.Configured, ImpersonationKind kind = ImpersonationKind.ComCallContext, ArgumentRule argumentRule = ArgumentRule.None)
         {
             Operation = operation;
             Shape = shape;
             DisplayName = displayName;
+            Family = family;
+            Kind = kind;
+            ArgumentRule = argumentRule;
         }
 
         public ApiOperation Operation { get; }
@@ -28,7 +32,24 @@ namespace ComImpersonation.Analyzers.Api
 
         public string DisplayName { get; }
 
+        public ApiFamily Family { get; }
+
+        /// <summary>For an impersonation: what it needs from the thread, which decides the rules that apply.</summary>
+        public ImpersonationKind Kind { get; }
+
+        /// <summary>An argument that refines the call (applied by <see cref="ApiModel.Classify(IInvocationOperation, ApiOptions)"/>).</summary>
+        public ArgumentRule ArgumentRule { get; }
+
         public bool IsRecognized => Operation != ApiOperation.None;
+
+        /// <summary>Only an impersonation of the COM call context is completed by Signal (COMIMP001, 003, 005).</summary>
+        public bool IsComCallContext => Kind == ImpersonationKind.ComCallContext;
+
+        /// <summary>A call context, COM or RPC, exists only on the thread that dispatches the call (COMIMP006 a, b).</summary>
+        public bool NeedsDispatchThread => Kind >= ImpersonationKind.DispatchThread;
+
+        public ApiCall With(ApiOperation operation, ImpersonationKind kind) =>
+            new ApiCall(operation, Shape, DisplayName, Family, kind, ArgumentRule.None);
     }
 
     /// <summary>
@@ -68,29 +89,41 @@ namespace ComImpersonation.Analyzers.Api
         /// </summary>
         public static ApiModel? TryCreate(Compilation compilation, AnalyzerConfigOptionsProvider optionsProvider, CancellationToken cancellationToken)
         {
-            var tableNames = new HashSet<string>(StringComparer.Ordinal);
+            var declarableNames = new HashSet<string>(StringComparer.Ordinal);
             var entryPoints = new List<string>();
             var interfaceNames = new HashSet<string>(StringComparer.Ordinal);
+            var candidates = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
             foreach (ApiForm form in ApiTable.Forms)
             {
-                tableNames.Add(form.Name);
-                if (form.Kind == ApiFormKind.NativeFunction)
+                switch (form.Kind)
                 {
-                    entryPoints.Add(form.Name);
-                }
-                else if (form.ComInterface is { } identity)
-                {
-                    foreach (string fullName in identity.KnownFullNames)
-                    {
-                        interfaceNames.Add(fullName.Substring(fullName.LastIndexOf('.') + 1));
-                    }
+                    case ApiFormKind.NativeFunction:
+                        entryPoints.Add(form.Name);
+                        declarableNames.Add(form.Name);
+                        candidates.Add(form.Name);
+                        break;
+                    case ApiFormKind.ComMethod:
+                        declarableNames.Add(form.Name);
+                        candidates.Add(form.Name);
+                        foreach (string fullName in form.ComInterface!.KnownFullNames)
+                        {
+                            interfaceNames.Add(fullName.Substring(fullName.LastIndexOf('.') + 1));
+                        }
+
+                        break;
+                    case ApiFormKind.ManagedMethod when form.Operation == ApiOperation.Impersonate:
+                        // Not Undo / Dispose: a body that only reverts has nothing to report, and every body disposes.
+                        candidates.Add(form.Name);
+                        break;
                 }
             }
 
-            var candidates = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
-            candidates.UnionWith(tableNames);
+            foreach (ImpersonatedRunner runner in ApiTable.ImpersonatedRunners)
+            {
+                candidates.Add(runner.MethodName);
+            }
 
-            bool present = compilation.ContainsSymbolsWithName(name => tableNames.Contains(name), SymbolFilter.Member, cancellationToken);
+            bool present = compilation.ContainsSymbolsWithName(name => declarableNames.Contains(name), SymbolFilter.Member, cancellationToken);
 
             if (!present)
             {
@@ -111,11 +144,12 @@ namespace ComImpersonation.Analyzers.Api
                 present = true;
             }
 
-            // A source P/Invoke may rename its entry point: [DllImport("ole32", EntryPoint = "CoImpersonateClient")] static extern int Impersonate();
+            // Every call of a native or .NET form, and every P/Invoke declaration (renamed or not), contains one of
+            // the gate words: [DllImport("advapi32", EntryPoint = "ImpersonateLoggedOnUser")] static extern bool Become(IntPtr t);
             foreach (SyntaxTree tree in compilation.SyntaxTrees)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (MentionsAny(tree, entryPoints, cancellationToken))
+                if (MentionsAny(tree, ApiTable.GateWords, cancellationToken))
                 {
                     present = true;
                     CollectRenamedImports(tree, entryPoints, candidates, cancellationToken);
@@ -153,6 +187,98 @@ namespace ComImpersonation.Analyzers.Api
                 : new ApiCall(operation, ShapeOf(definition.ReturnType), definition.ContainingType.Name + "." + definition.Name);
         }
 
+        /// <summary>
+        /// Classifies a call: its method by the table and the options, then what its arguments say
+        /// (<c>SetThreadToken(…, null)</c> reverts; <c>RpcImpersonateClient(null)</c> needs the dispatching thread).
+        /// An interface call on a receiver whose class is known is classified by the implementation: the
+        /// <c>Dispose</c> a <c>using</c> makes on a <c>WindowsImpersonationContext</c> reverts.
+        /// </summary>
+        public ApiCall Classify(IInvocationOperation invocation, ApiOptions options)
+        {
+            IMethodSymbol target = invocation.TargetMethod;
+            ApiCall call = Classify(target, options);
+            if (!call.IsRecognized)
+            {
+                if (target.ContainingType is { TypeKind: TypeKind.Interface }
+                    && invocation.Instance is { } instance
+                    && UnwrapConversions(instance).Type is INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct } receiverType
+                    && receiverType.FindImplementationForInterfaceMember(target) is IMethodSymbol implementation)
+                {
+                    return Classify(implementation, options);
+                }
+
+                return call;
+            }
+
+            switch (call.ArgumentRule)
+            {
+                case ArgumentRule.NoTokenReverts:
+                    return ArgumentFor(invocation, 1) is { } token && IsNoHandle(token)
+                        ? call.With(ApiOperation.Revert, call.Kind)
+                        : call;
+                case ArgumentRule.NoBindingNeedsDispatchThread:
+                    return ArgumentFor(invocation, 0) is { } binding && IsNoHandle(binding)
+                        ? call.With(call.Operation, ImpersonationKind.DispatchThread)
+                        : call;
+                default:
+                    return call;
+            }
+        }
+
+        private static IOperation? ArgumentFor(IInvocationOperation invocation, int ordinal)
+        {
+            foreach (IArgumentOperation argument in invocation.Arguments)
+            {
+                if (argument.Parameter?.Ordinal == ordinal)
+                {
+                    return argument.Value;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>
+        /// A null handle: <c>null</c>, <c>0</c>, <c>default</c>, <c>IntPtr.Zero</c>, <c>HANDLE.Null</c> (CsWin32),
+        /// <c>HTOKEN.NULL</c> (Vanara), <c>new HANDLE()</c>, <c>new IntPtr(0)</c>.
+        /// </summary>
+        private static bool IsNoHandle(IOperation value)
+        {
+            value = UnwrapConversions(value);
+            if (value.ConstantValue.HasValue)
+            {
+                return value.ConstantValue.Value switch
+                {
+                    null => true,
+                    int i => i == 0,
+                    long l => l == 0,
+                    uint u => u == 0,
+                    ulong ul => ul == 0,
+                    _ => false,
+                };
+            }
+
+            return value switch
+            {
+                IDefaultValueOperation => true,
+                IFieldReferenceOperation { Field: { IsStatic: true, Name: "Zero" or "Null" or "NULL" } } => true,
+                IPropertyReferenceOperation { Property: { IsStatic: true, Name: "Zero" or "Null" or "NULL" } } => true,
+                IObjectCreationOperation { Arguments.Length: 0, Initializer: null, Type.TypeKind: TypeKind.Struct } => true,
+                IObjectCreationOperation { Arguments.Length: 1, Type.TypeKind: TypeKind.Struct } creation => IsNoHandle(creation.Arguments[0].Value),
+                _ => false,
+            };
+        }
+
+        private static IOperation UnwrapConversions(IOperation operation)
+        {
+            while (operation is IConversionOperation or IParenthesizedOperation)
+            {
+                operation = operation is IConversionOperation conversion ? conversion.Operand : ((IParenthesizedOperation)operation).Operand;
+            }
+
+            return operation;
+        }
+
         /// <summary>True when <paramref name="method"/> runs its delegate arguments on another thread.</summary>
         public bool IsThreadHandoff(IMethodSymbol method)
         {
@@ -177,6 +303,26 @@ namespace ComImpersonation.Analyzers.Api
             }
 
             return false;
+        }
+
+        /// <summary>The runner row when <paramref name="method"/> runs a delegate impersonated (<c>WindowsIdentity.RunImpersonated</c>).</summary>
+        public ImpersonatedRunner? ImpersonatedRunnerOf(IMethodSymbol method)
+        {
+            INamedTypeSymbol? type = method.ContainingType;
+            if (type is null)
+            {
+                return null;
+            }
+
+            foreach (ImpersonatedRunner runner in ApiTable.ImpersonatedRunners)
+            {
+                if (runner.MethodName == method.Name && type.ToDisplayString(FullNameFormat) == runner.TypeName)
+                {
+                    return runner;
+                }
+            }
+
+            return null;
         }
 
         /// <summary>
@@ -250,9 +396,14 @@ namespace ComImpersonation.Analyzers.Api
 
         private static ApiCall ClassifyUncached(IMethodSymbol method)
         {
-            if (method.MethodKind != MethodKind.Ordinary)
+            if (method.MethodKind != MethodKind.Ordinary || method.ContainingType is not { } type)
             {
                 return ApiCall.None;
+            }
+
+            if (type.TypeKind == TypeKind.Class && ClassifyManaged(method, type) is { IsRecognized: true } managed)
+            {
+                return managed;
             }
 
             if (method.IsStatic)
@@ -262,8 +413,7 @@ namespace ComImpersonation.Analyzers.Api
                     : ApiCall.None;
             }
 
-            INamedTypeSymbol? type = method.ContainingType;
-            if (type is null || (type.TypeKind != TypeKind.Interface && type.TypeKind != TypeKind.Struct))
+            if (type.TypeKind != TypeKind.Interface && type.TypeKind != TypeKind.Struct)
             {
                 // A class that implements IServerSecurity is a managed call context, not the COM API.
                 return ApiCall.None;
@@ -275,7 +425,25 @@ namespace ComImpersonation.Analyzers.Api
                     && string.Equals(method.Name, form.Name, StringComparison.Ordinal)
                     && IsOrDerivesFrom(type, form.ComInterface!))
                 {
-                    return new ApiCall(form.Operation, ShapeOf(method.ReturnType), type.Name + "." + method.Name);
+                    return new ApiCall(form.Operation, ShapeOf(method.ReturnType), type.Name + "." + method.Name, ApiFamily.Com, ImpersonationKind.ComCallContext);
+                }
+            }
+
+            return ApiCall.None;
+        }
+
+        private static ApiCall ClassifyManaged(IMethodSymbol method, INamedTypeSymbol type)
+        {
+            string? typeName = null;
+            foreach (ApiForm form in ApiTable.Forms)
+            {
+                if (form.Kind == ApiFormKind.ManagedMethod && string.Equals(method.Name, form.Name, StringComparison.Ordinal))
+                {
+                    typeName ??= type.ToDisplayString(FullNameFormat);
+                    if (typeName == form.TypeName)
+                    {
+                        return new ApiCall(form.Operation, ResultShape.Throws, type.Name + "." + method.Name, form.Family, ImpersonationKind.ExplicitToken);
+                    }
                 }
             }
 
@@ -293,7 +461,8 @@ namespace ComImpersonation.Analyzers.Api
                     string display = string.Equals(method.Name, entryPoint, StringComparison.Ordinal)
                         ? entryPoint
                         : method.Name + " (" + entryPoint + ")";
-                    return new ApiCall(form.Operation, ShapeOf(method.ReturnType), display);
+                    ImpersonationKind kind = form.Family == ApiFamily.Com ? ImpersonationKind.ComCallContext : ImpersonationKind.ExplicitToken;
+                    return new ApiCall(form.Operation, ShapeOf(method.ReturnType, form.Convention), display, form.Family, kind, form.ArgumentRule);
                 }
             }
 
@@ -375,22 +544,45 @@ namespace ComImpersonation.Analyzers.Api
             return identity.KnownFullNames.Contains(fullName);
         }
 
-        internal static ResultShape ShapeOf(ITypeSymbol returnType)
+        /// <summary>The shape of an HRESULT-returning call (COM, and wrappers of unknown convention).</summary>
+        internal static ResultShape ShapeOf(ITypeSymbol returnType) => ShapeOf(returnType, ResultConvention.HResult);
+
+        /// <summary>How a call with this return type and failure convention reports failure.</summary>
+        internal static ResultShape ShapeOf(ITypeSymbol returnType, ResultConvention convention)
         {
+            if (convention == ResultConvention.Throws || returnType.SpecialType == SpecialType.System_Void)
+            {
+                return ResultShape.Throws;
+            }
+
+            if (returnType.SpecialType == SpecialType.System_Boolean || IsStructNamed(returnType, "BOOL"))
+            {
+                return ResultShape.Bool; // a bool always says success
+            }
+
+            bool isInteger = returnType.SpecialType is SpecialType.System_Int32 or SpecialType.System_UInt32;
+            switch (convention)
+            {
+                case ResultConvention.Win32Bool:
+                    return isInteger ? ResultShape.Bool32 : ResultShape.Other;
+                case ResultConvention.RpcStatus:
+                    return isInteger || returnType.TypeKind == TypeKind.Enum ? ResultShape.Status
+                        : IsStructNamed(returnType, "Win32Error") ? ResultShape.HResultStruct
+                        : ResultShape.Other;
+            }
+
             switch (returnType.SpecialType)
             {
-                case SpecialType.System_Void:
-                    return ResultShape.Throws;
                 case SpecialType.System_Int32:
                     return ResultShape.Int32;
                 case SpecialType.System_UInt32:
                     return ResultShape.UInt32;
             }
 
-            return returnType.TypeKind == TypeKind.Struct && returnType.Name == "HRESULT"
-                ? ResultShape.HResultStruct
-                : ResultShape.Other;
+            return IsStructNamed(returnType, "HRESULT") ? ResultShape.HResultStruct : ResultShape.Other;
         }
+
+        private static bool IsStructNamed(ITypeSymbol type, string name) => type.TypeKind == TypeKind.Struct && type.Name == name;
 
         private static bool ReferencesRecognisedTypes(IAssemblySymbol assembly, HashSet<string> interfaceNames)
         {
@@ -406,7 +598,7 @@ namespace ComImpersonation.Analyzers.Api
             return assembly.GetTypeByMetadataName("Vanara.PInvoke.Ole32") is not null;
         }
 
-        private static bool MentionsAny(SyntaxTree tree, List<string> words, CancellationToken cancellationToken)
+        private static bool MentionsAny(SyntaxTree tree, ImmutableArray<string> words, CancellationToken cancellationToken)
         {
             string text = tree.GetText(cancellationToken).ToString();
             foreach (string word in words)

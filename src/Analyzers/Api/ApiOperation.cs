@@ -5,10 +5,10 @@ namespace ComImpersonation.Analyzers.Api
     {
         None = 0,
 
-        /// <summary>Puts the client's token on the thread (<c>CoImpersonateClient</c>, <c>IServerSecurity.ImpersonateClient</c>).</summary>
+        /// <summary>Puts a token on the thread (<c>CoImpersonateClient</c>, <c>ImpersonateLoggedOnUser</c>, <c>WindowsIdentity.Impersonate</c>…).</summary>
         Impersonate,
 
-        /// <summary>Removes the client's token from the thread (<c>CoRevertToSelf</c>, <c>IServerSecurity.RevertToSelf</c>).</summary>
+        /// <summary>Removes it (<c>CoRevertToSelf</c>, <c>RevertToSelf</c>, <c>RpcRevertToSelf</c>, <c>WindowsImpersonationContext.Undo</c>…).</summary>
         Revert,
 
         /// <summary>Completes the asynchronous call (<c>ISynchronize.Signal</c>): the call context is gone afterwards.</summary>
@@ -18,7 +18,7 @@ namespace ComImpersonation.Analyzers.Api
     /// <summary>How a recognised call reports failure, which decides how its result can be acted on.</summary>
     internal enum ResultShape
     {
-        /// <summary>A <c>void</c> projection that throws on failure.</summary>
+        /// <summary>A <c>void</c> projection, or a .NET method, that throws on failure.</summary>
         Throws = 0,
 
         /// <summary>An <c>int</c> HRESULT (negative means failure).</summary>
@@ -27,8 +27,17 @@ namespace ComImpersonation.Analyzers.Api
         /// <summary>A <c>uint</c> HRESULT (high bit set means failure).</summary>
         UInt32,
 
-        /// <summary>An HRESULT struct (CsWin32, Vanara, TerraFX) with <c>Failed</c> / <c>Succeeded</c>.</summary>
+        /// <summary>A result struct with <c>Failed</c> / <c>Succeeded</c>: an HRESULT (CsWin32, Vanara, TerraFX) or Vanara's <c>Win32Error</c>.</summary>
         HResultStruct,
+
+        /// <summary>A Win32 BOOL as <c>bool</c> or as CsWin32's <c>BOOL</c> struct: false means failure.</summary>
+        Bool,
+
+        /// <summary>A Win32 BOOL declared as <c>int</c> / <c>uint</c>: zero means failure (the opposite of an HRESULT).</summary>
+        Bool32,
+
+        /// <summary>A status code (<c>RPC_STATUS</c> as <c>int</c>, <c>uint</c> or an enum): anything but zero means failure.</summary>
+        Status,
 
         /// <summary>Any other return type: the analysis cannot tell success from failure.</summary>
         Other,

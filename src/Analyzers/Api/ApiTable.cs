@@ -29,21 +29,74 @@ namespace ComImpersonation.Analyzers.Api
             exactNames: ImmutableArray.Create("ole32", "combase"),
             prefixes: ImmutableArray.Create("api-ms-win-core-com-"));
 
+        /// <summary>The libraries that export the Win32 thread-token functions (advapi32 and its API sets).</summary>
+        public static readonly NativeLibraryMatcher SecurityLibraries = new NativeLibraryMatcher(
+            exactNames: ImmutableArray.Create("advapi32", "kernel32", "kernelbase"),
+            prefixes: ImmutableArray.Create("api-ms-win-security-base-", "api-ms-win-core-namedpipe-", "api-ms-win-downlevel-advapi32-"));
+
+        /// <summary>DDE lives in user32.</summary>
+        public static readonly NativeLibraryMatcher DdeLibraries = new NativeLibraryMatcher(
+            exactNames: ImmutableArray.Create("user32"),
+            prefixes: ImmutableArray<string>.Empty);
+
+        /// <summary>The RPC run-time.</summary>
+        public static readonly NativeLibraryMatcher RpcLibraries = new NativeLibraryMatcher(
+            exactNames: ImmutableArray.Create("rpcrt4"),
+            prefixes: ImmutableArray<string>.Empty);
+
+        public const string WindowsIdentityType = "System.Security.Principal.WindowsIdentity";
+
+        public const string WindowsImpersonationContextType = "System.Security.Principal.WindowsImpersonationContext";
+
         /// <summary>SPEC §2: a method named Begin_X / Finish_X is an asynchronous call's half; nothing else is required.</summary>
         public const string BeginPrefix = "Begin_";
 
         public const string FinishPrefix = "Finish_";
 
-        /// <summary>Every recognised form: SPEC §2's table, one row each.</summary>
+        /// <summary>
+        /// Every recognised form, one row each: SPEC §2's table (the COM call context), then the other Windows
+        /// impersonation APIs (issue 9), to which only the rules that are not about Signal apply.
+        /// </summary>
         public static readonly ImmutableArray<ApiForm> Forms = ImmutableArray.Create(
-            // impersonate
+            // COM call context: impersonate, revert, signal (also on interfaces derived from ISynchronize)
             ApiForm.ComMethod(ApiOperation.Impersonate, IServerSecurity, "ImpersonateClient"),
-            ApiForm.NativeFunction(ApiOperation.Impersonate, "CoImpersonateClient", ComLibraries),
-            // revert
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Com, "CoImpersonateClient", ComLibraries, ResultConvention.HResult),
             ApiForm.ComMethod(ApiOperation.Revert, IServerSecurity, "RevertToSelf"),
-            ApiForm.NativeFunction(ApiOperation.Revert, "CoRevertToSelf", ComLibraries),
-            // signal (also on interfaces derived from ISynchronize)
-            ApiForm.ComMethod(ApiOperation.Signal, ISynchronize, "Signal"));
+            ApiForm.NativeFunction(ApiOperation.Revert, ApiFamily.Com, "CoRevertToSelf", ComLibraries, ResultConvention.HResult),
+            ApiForm.ComMethod(ApiOperation.Signal, ISynchronize, "Signal"),
+
+            // advapi32 (and user32 for DDE): BOOL results; RevertToSelf, or SetThreadToken with no token, reverts.
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "ImpersonateLoggedOnUser", SecurityLibraries, ResultConvention.Win32Bool),
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "ImpersonateNamedPipeClient", SecurityLibraries, ResultConvention.Win32Bool),
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "ImpersonateSelf", SecurityLibraries, ResultConvention.Win32Bool),
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "ImpersonateAnonymousToken", SecurityLibraries, ResultConvention.Win32Bool),
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "DdeImpersonateClient", DdeLibraries, ResultConvention.Win32Bool),
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "SetThreadToken", SecurityLibraries, ResultConvention.Win32Bool, ArgumentRule.NoTokenReverts),
+            ApiForm.NativeFunction(ApiOperation.Revert, ApiFamily.Win32, "RevertToSelf", SecurityLibraries, ResultConvention.Win32Bool),
+
+            // rpcrt4: RPC_STATUS results; with no binding handle the call's own thread is impersonated.
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Rpc, "RpcImpersonateClient", RpcLibraries, ResultConvention.RpcStatus, ArgumentRule.NoBindingNeedsDispatchThread),
+            ApiForm.NativeFunction(ApiOperation.Revert, ApiFamily.Rpc, "RpcRevertToSelf", RpcLibraries, ResultConvention.RpcStatus),
+            ApiForm.NativeFunction(ApiOperation.Revert, ApiFamily.Rpc, "RpcRevertToSelfEx", RpcLibraries, ResultConvention.RpcStatus),
+
+            // .NET: WindowsIdentity.Impersonate() (static and instance) throws on failure; its context undoes it.
+            ApiForm.ManagedMethod(ApiOperation.Impersonate, WindowsIdentityType, "Impersonate"),
+            ApiForm.ManagedMethod(ApiOperation.Revert, WindowsImpersonationContextType, "Undo"),
+            ApiForm.ManagedMethod(ApiOperation.Revert, WindowsImpersonationContextType, "Dispose"));
+
+        /// <summary>
+        /// Words one of which every source file that declares or calls a recognised native or .NET form must
+        /// contain (entry points, renamed or not, and the .NET method names): the compilation-start text gate.
+        /// </summary>
+        public static readonly ImmutableArray<string> GateWords = ImmutableArray.Create("Impersonat", "RevertToSelf", "SetThreadToken");
+
+        /// <summary>
+        /// Methods that run a delegate under an impersonation and revert when it returns. Given an async delegate
+        /// whose Task is dropped, the work after its first await is not awaited under the impersonation; each row
+        /// names the method to use instead.
+        /// </summary>
+        public static readonly ImmutableArray<ImpersonatedRunner> ImpersonatedRunners = ImmutableArray.Create(
+            new ImpersonatedRunner(WindowsIdentityType, "RunImpersonated", "RunImpersonatedAsync"));
 
         /// <summary>
         /// APIs that run a delegate on another thread (SPEC §3, COMIMP006 a): a thread-pool or dedicated thread that
@@ -69,7 +122,7 @@ namespace ComImpersonation.Analyzers.Api
         /// the thread impersonating.
         /// </summary>
         public static readonly ImmutableArray<string> ThrowOnFailureMethods = ImmutableArray.Create(
-            MarshalThrowMethod, "ThrowIfFailed", "ThrowOnFailure", "FAILED", "SUCCEEDED");
+            MarshalThrowMethod, "ThrowIfFailed", "ThrowOnFailure", "FAILED", "SUCCEEDED", "ThrowLastErrorIfFalse");
 
         /// <summary>
         /// The HRESULT structs' own throw-on-failure methods, in order of preference: CsWin32's
@@ -159,33 +212,69 @@ namespace ComImpersonation.Analyzers.Api
     /// <summary>One row of the table: an operation and the one way of reaching it that this row describes.</summary>
     internal sealed class ApiForm
     {
-        private ApiForm(ApiOperation operation, ApiFormKind kind, string name, ComInterfaceIdentity? comInterface, NativeLibraryMatcher? libraries)
+        private ApiForm(ApiOperation operation, ApiFormKind kind, ApiFamily family, string name, ComInterfaceIdentity? comInterface, NativeLibraryMatcher? libraries, string? typeName, ResultConvention convention, ArgumentRule argumentRule)
         {
             Operation = operation;
             Kind = kind;
+            Family = family;
             Name = name;
             ComInterface = comInterface;
             Libraries = libraries;
+            TypeName = typeName;
+            Convention = convention;
+            ArgumentRule = argumentRule;
         }
 
         public ApiOperation Operation { get; }
 
         public ApiFormKind Kind { get; }
 
-        /// <summary>The COM method name, or the native entry point.</summary>
+        public ApiFamily Family { get; }
+
+        /// <summary>The COM method name, the native entry point, or the .NET method name.</summary>
         public string Name { get; }
 
         public ComInterfaceIdentity? ComInterface { get; }
 
         public NativeLibraryMatcher? Libraries { get; }
 
+        /// <summary>For a .NET method: its type's full name.</summary>
+        public string? TypeName { get; }
+
+        /// <summary>How the function reports failure, which with the declared return type gives the result's shape.</summary>
+        public ResultConvention Convention { get; }
+
+        /// <summary>Whether an argument changes what the call does.</summary>
+        public ArgumentRule ArgumentRule { get; }
+
         /// <summary>A method of a COM interface in every flavour: <c>[ComImport]</c>, <c>[GeneratedComInterface]</c>, vtable structs; also on derived interfaces.</summary>
         public static ApiForm ComMethod(ApiOperation operation, ComInterfaceIdentity comInterface, string methodName) =>
-            new ApiForm(operation, ApiFormKind.ComMethod, methodName, comInterface, libraries: null);
+            new ApiForm(operation, ApiFormKind.ComMethod, ApiFamily.Com, methodName, comInterface, libraries: null, typeName: null, ResultConvention.HResult, ArgumentRule.None);
 
         /// <summary>A <c>[DllImport]</c> or <c>[LibraryImport]</c> method whose native entry point is <paramref name="entryPoint"/>.</summary>
-        public static ApiForm NativeFunction(ApiOperation operation, string entryPoint, NativeLibraryMatcher libraries) =>
-            new ApiForm(operation, ApiFormKind.NativeFunction, entryPoint, comInterface: null, libraries);
+        public static ApiForm NativeFunction(ApiOperation operation, ApiFamily family, string entryPoint, NativeLibraryMatcher libraries, ResultConvention convention, ArgumentRule argumentRule = ArgumentRule.None) =>
+            new ApiForm(operation, ApiFormKind.NativeFunction, family, entryPoint, comInterface: null, libraries, typeName: null, convention, argumentRule);
+
+        /// <summary>A method of a .NET type, identified by the type's full name (any overload); it throws on failure.</summary>
+        public static ApiForm ManagedMethod(ApiOperation operation, string typeName, string methodName) =>
+            new ApiForm(operation, ApiFormKind.ManagedMethod, ApiFamily.Managed, methodName, comInterface: null, libraries: null, typeName, ResultConvention.Throws, ArgumentRule.None);
+    }
+
+    /// <summary>A method that runs a delegate impersonated (<c>WindowsIdentity.RunImpersonated</c>) and its async counterpart.</summary>
+    internal sealed class ImpersonatedRunner
+    {
+        public ImpersonatedRunner(string typeName, string methodName, string asyncMethodName)
+        {
+            TypeName = typeName;
+            MethodName = methodName;
+            AsyncMethodName = asyncMethodName;
+        }
+
+        public string TypeName { get; }
+
+        public string MethodName { get; }
+
+        public string AsyncMethodName { get; }
     }
 
     /// <summary>A method (or constructor) that hands its delegate arguments to another thread.</summary>
@@ -207,5 +296,70 @@ namespace ComImpersonation.Analyzers.Api
     {
         ComMethod,
         NativeFunction,
+        ManagedMethod,
+    }
+
+    /// <summary>Which API family a form belongs to: a fix pairs an impersonation with a revert of the same family.</summary>
+    internal enum ApiFamily
+    {
+        /// <summary>The COM call context (<c>CoImpersonateClient</c>, <c>IServerSecurity</c>, <c>ISynchronize</c>).</summary>
+        Com,
+
+        /// <summary>The RPC run-time (<c>RpcImpersonateClient</c>).</summary>
+        Rpc,
+
+        /// <summary>Win32 thread tokens (<c>ImpersonateLoggedOnUser</c>, <c>SetThreadToken</c>, <c>RevertToSelf</c>).</summary>
+        Win32,
+
+        /// <summary><c>WindowsIdentity.Impersonate()</c> and its <c>WindowsImpersonationContext</c>.</summary>
+        Managed,
+
+        /// <summary>Methods named in the options (SPEC §5).</summary>
+        Configured,
+    }
+
+    /// <summary>How a function reports failure.</summary>
+    internal enum ResultConvention
+    {
+        /// <summary>An HRESULT: negative is failure.</summary>
+        HResult,
+
+        /// <summary>A Win32 BOOL: zero (false) is failure, the error is in GetLastError.</summary>
+        Win32Bool,
+
+        /// <summary>An RPC_STATUS: anything but RPC_S_OK (0) is failure.</summary>
+        RpcStatus,
+
+        /// <summary>A .NET method: failure throws.</summary>
+        Throws,
+    }
+
+    /// <summary>An argument that changes what a recognised call does.</summary>
+    internal enum ArgumentRule
+    {
+        None,
+
+        /// <summary><c>SetThreadToken(thread, token)</c>: a null token removes the thread's token, which is a revert.</summary>
+        NoTokenReverts,
+
+        /// <summary><c>RpcImpersonateClient(binding)</c>: a null binding impersonates the client of the call this thread dispatches.</summary>
+        NoBindingNeedsDispatchThread,
+    }
+
+    /// <summary>
+    /// What an impersonation needs from the thread it runs on, which decides the rules that apply: only the COM
+    /// call context is completed by Signal (COMIMP001, 003, 005); a call context, COM or RPC, exists only on the
+    /// thread that dispatches the call (COMIMP006 a, b); an explicit token works on any thread.
+    /// </summary>
+    internal enum ImpersonationKind
+    {
+        /// <summary>An explicit token, pipe, DDE conversation or binding handle: any thread, any time.</summary>
+        ExplicitToken = 0,
+
+        /// <summary>The call this thread dispatches (<c>RpcImpersonateClient(null)</c>).</summary>
+        DispatchThread = 1,
+
+        /// <summary>The COM call context, which Signal completes.</summary>
+        ComCallContext = 2,
     }
 }

@@ -21,9 +21,9 @@ namespace ComImpersonation.Analyzers.Rules
         public static readonly DiagnosticDescriptor ImpersonationNotReverted = Create(
             "COMIMP002",
             "Impersonation is not reverted on every path",
-            "The impersonation by '{0}' is not reverted on every path; the method can return with the client's token still on the thread",
+            "The impersonation by '{0}' is not reverted on every path; the method can return with the impersonated token still on the thread",
             DiagnosticSeverity.Warning,
-            "A successful impersonation leaves the client's token on the thread until RevertToSelf (or, in an asynchronous call, until Begin_ returns). A path that returns without reverting lets the code that runs next on this thread act as the client.");
+            "A successful impersonation leaves the impersonated token on the thread until it is reverted (RevertToSelf, CoRevertToSelf, RpcRevertToSelf, WindowsImpersonationContext.Undo; in an asynchronous COM call, also when Begin_ returns). A path that returns without reverting lets the code that runs next on this thread act as the impersonated user.");
 
         public static readonly DiagnosticDescriptor ImpersonationActiveAtSignal = Create(
             "COMIMP003",
@@ -37,7 +37,7 @@ namespace ComImpersonation.Analyzers.Rules
             "Result of impersonation is not checked",
             "The result of '{0}' is not checked ({1}); if the impersonation failed, the code that follows runs as the server",
             DiagnosticSeverity.Warning,
-            "Impersonation can fail (for example RPC_E_CALL_COMPLETE after Signal, or when the client forbids it). A failed impersonation leaves the thread running as the server (CWE-252, CWE-273): code meant to run with the client's rights runs with the server's. Act on every result: compare it, test Failed/Succeeded, or throw on failure.");
+            "Impersonation can fail (for example RPC_E_CALL_COMPLETE after Signal, ERROR_CANNOT_IMPERSONATE, or when the client forbids it). A failed impersonation leaves the thread running as the server (CWE-252, CWE-273): code meant to run with the client's rights runs with the server's. Act on every result: compare it, test Failed/Succeeded or the BOOL, or throw on failure.");
 
         public static readonly DiagnosticDescriptor ImpersonationInFinish = Create(
             "COMIMP005",
@@ -49,16 +49,16 @@ namespace ComImpersonation.Analyzers.Rules
         public static readonly DiagnosticDescriptor ImpersonationOffThread = Create(
             "COMIMP006",
             "Impersonation off the call's thread",
-            "'{0}' impersonates {1}; the call context exists only on the thread that dispatches the call",
+            "'{0}' impersonates {1}",
             DiagnosticSeverity.Warning,
-            "CoImpersonateClient and IServerSecurity act on the call context of the current thread, which exists only on the thread that dispatches the call. On a worker thread, or after an await resumes elsewhere, impersonation fails or acts on the wrong thread; a token active across an await stays on the original thread while the revert runs on another.");
+            "CoImpersonateClient, IServerSecurity and RpcImpersonateClient(null) act on the call context of the current thread, which exists only on the thread that dispatches the call. On a worker thread, or after an await resumes elsewhere, impersonation fails or acts on the wrong thread. For every impersonation API, a token active across an await stays on the original thread while the revert runs on another; and WindowsIdentity.RunImpersonated given an async delegate whose Task is dropped leaves impersonated work running unobserved.");
 
         public static readonly DiagnosticDescriptor RevertNotInFinally = Create(
             "COMIMP007",
             "Revert is not in a finally block",
-            "The impersonation by '{0}' is reverted on every normal path, but an exception thrown before the revert leaves the client's token on the thread; revert in a finally block",
+            "The impersonation by '{0}' is reverted on every normal path, but an exception thrown before the revert leaves the impersonated token on the thread; revert in a finally block",
             DiagnosticSeverity.Info,
-            "When the revert is not in a finally block (or a using scope's Dispose), an exception thrown between the impersonation and the revert skips it, and the thread goes on running as the client.");
+            "When the revert is not in a finally block (or a using scope's Dispose), an exception thrown between the impersonation and the revert skips it, and the thread goes on running as the impersonated user.");
 
         public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
             ImpersonationAfterSignal,

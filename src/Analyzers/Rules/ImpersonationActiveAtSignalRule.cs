@@ -9,6 +9,11 @@ namespace ComImpersonation.Analyzers.Rules
         {
             foreach ((SignalSite signal, ImpersonationSite impersonation) in findings.SignalledWhileImpersonating)
             {
+                if (!impersonation.Api.IsComCallContext)
+                {
+                    continue; // the Signal rules are about the COM call context only (COMIMP002 still asks for the revert)
+                }
+
                 sink.Report(
                     Descriptors.ImpersonationActiveAtSignal,
                     signal.Operation.Syntax,

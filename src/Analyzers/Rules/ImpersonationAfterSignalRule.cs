@@ -9,6 +9,11 @@ namespace ComImpersonation.Analyzers.Rules
         {
             foreach ((ImpersonationSite impersonation, SignalSite signal) in findings.ImpersonatedAfterSignal)
             {
+                if (!impersonation.Api.IsComCallContext)
+                {
+                    continue; // an explicit token does not depend on the call Signal completes
+                }
+
                 sink.Report(
                     Descriptors.ImpersonationAfterSignal,
                     impersonation.Operation.Syntax,

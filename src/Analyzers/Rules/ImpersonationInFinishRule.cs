@@ -16,6 +16,11 @@ namespace ComImpersonation.Analyzers.Rules
 
             foreach (ImpersonationSite site in model.Impersonations)
             {
+                if (!site.Api.IsComCallContext)
+                {
+                    continue; // impersonating an explicit token in Finish_ is legitimate
+                }
+
                 sink.Report(Descriptors.ImpersonationInFinish, site.Operation.Syntax, site.Api.DisplayName, ApiModel.SimpleName((IMethodSymbol)owner));
             }
         }

@@ -12,27 +12,35 @@ namespace ComImpersonation.Analyzers.Rules
     {
         public static void Report(BodyFindings findings, Handoff? handoff, DiagnosticSink sink)
         {
+            // (a) and (b) only for a call context: an explicit token can be impersonated on any thread.
             if (handoff is not null)
             {
                 foreach (ImpersonationSite site in findings.Model.Impersonations)
                 {
-                    sink.Report(
-                        Descriptors.ImpersonationOffThread,
-                        site.Operation.Syntax,
-                        site.Api.DisplayName,
-                        "in a delegate handed to '" + handoff.ApiDisplayName + "', which runs it on another thread");
+                    if (site.Api.NeedsDispatchThread)
+                    {
+                        sink.Report(
+                            Descriptors.ImpersonationOffThread,
+                            site.Operation.Syntax,
+                            site.Api.DisplayName,
+                            "in a delegate handed to '" + handoff.ApiDisplayName + "', which runs it on another thread" + CallContextOnlyOnItsThread);
+                    }
                 }
             }
 
             foreach (ImpersonationSite site in findings.ImpersonatedAfterAwait)
             {
-                sink.Report(
-                    Descriptors.ImpersonationOffThread,
-                    site.Operation.Syntax,
-                    site.Api.DisplayName,
-                    "after an 'await', which may resume on another thread");
+                if (site.Api.NeedsDispatchThread)
+                {
+                    sink.Report(
+                        Descriptors.ImpersonationOffThread,
+                        site.Operation.Syntax,
+                        site.Api.DisplayName,
+                        "after an 'await', which may resume on another thread" + CallContextOnlyOnItsThread);
+                }
             }
 
+            // (c) for every family: the token stays on the thread the await leaves.
             foreach ((ImpersonationSite site, IOperation awaitOperation) in findings.ActiveAcrossAwait)
             {
                 sink.Report(
@@ -40,9 +48,26 @@ namespace ComImpersonation.Analyzers.Rules
                     site.Operation.Syntax,
                     site.Api.DisplayName,
                     "and stays active across the 'await' at line " + DiagnosticSink.LineOf(awaitOperation.Syntax)
-                        + ": the revert may run on another thread while this one keeps the client's token");
+                        + ": the revert may run on another thread while this one keeps the impersonated token"
+                        + (site.Api.NeedsDispatchThread ? CallContextOnlyOnItsThread : ""));
             }
         }
+
+        /// <summary>(c) for a delegate run impersonated: an async delegate whose Task is dropped.</summary>
+        public static void ReportDroppedRuns(BodyModel model, DiagnosticSink sink)
+        {
+            foreach (DroppedImpersonatedRun run in model.DroppedRuns)
+            {
+                sink.Report(
+                    Descriptors.ImpersonationOffThread,
+                    run.Call.Syntax,
+                    run.Runner.TypeName.Substring(run.Runner.TypeName.LastIndexOf('.') + 1) + "." + run.Runner.MethodName,
+                    "an async delegate whose Task is dropped: the work after its first 'await' goes on impersonated on other threads, unobserved, after the call returns; await '"
+                        + run.Runner.AsyncMethodName + "' instead");
+            }
+        }
+
+        private const string CallContextOnlyOnItsThread = "; the call context exists only on the thread that dispatches the call";
 
         /// <summary>An ordinary method handed over as a method group, which impersonates in its own body.</summary>
         public static void ReportMethodGroup(Handoff handoff, ImpersonationSite siteInTarget, DiagnosticSink sink)
@@ -52,7 +77,7 @@ namespace ComImpersonation.Analyzers.Rules
                 handoff.Argument,
                 handoff.Method!.Name,
                 "the client (" + siteInTarget.Api.DisplayName + ", line " + DiagnosticSink.LineOf(siteInTarget.Operation.Syntax)
-                    + ") but is handed to '" + handoff.ApiDisplayName + "', which runs it on another thread");
+                    + ") but is handed to '" + handoff.ApiDisplayName + "', which runs it on another thread" + CallContextOnlyOnItsThread);
         }
     }
 }

@@ -15,26 +15,158 @@ namespace ComImpersonation.CodeFixes.Fixes
     /// <summary>
     /// COMIMP004, "Throw on failure": a discarded result becomes <c>Marshal.ThrowExceptionForHR(…)</c> (an
     /// <c>int</c> or <c>uint</c> HRESULT) or <c>….ThrowOnFailure()</c> / <c>….ThrowIfFailed()</c> (an HRESULT
-    /// struct that has it); a result stored in a local that is never read is checked right after the store.
-    /// Not offered for a throwing projection whose exception a <c>catch</c> swallows: whether to rethrow there is
-    /// the author's decision.
+    /// struct that has it); a Win32 BOOL becomes <c>if (!…) throw new Win32Exception();</c> (the last error), an
+    /// RPC_STATUS <c>var status = …; if (status != 0) throw new Win32Exception(status);</c>. A result stored in a
+    /// local that is never read is checked right after the store. Not offered for a throwing projection whose
+    /// exception a <c>catch</c> swallows: whether to rethrow there is the author's decision.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ThrowOnFailureCodeFixProvider)), Shared]
     public sealed class ThrowOnFailureCodeFixProvider : ImpersonationCodeFixProvider
     {
         private const string MarshalTypeName = "global::System.Runtime.InteropServices.Marshal";
+        private const string Win32ExceptionTypeName = "global::System.ComponentModel.Win32Exception";
+        private const string StatusVariableName = "status";
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create("COMIMP004");
 
         internal override string Title => "Throw on failure";
 
-        internal override SyntaxNode? Fix(SyntaxNode root, FixSemantics semantics, SyntaxNode target, SyntaxNode? related, CancellationToken cancellationToken) =>
-            target is InvocationExpressionSyntax impersonation
-            && semantics.Model.GetTypeInfo(impersonation, cancellationToken).Type is { } resultType
-                ? Rewrite(root, impersonation, resultType, semantics, cancellationToken)
-                : null;
+        internal override SyntaxNode? Fix(SyntaxNode root, FixSemantics semantics, SyntaxNode target, SyntaxNode? related, CancellationToken cancellationToken)
+        {
+            if (target is not InvocationExpressionSyntax impersonation
+                || semantics.Model.GetTypeInfo(impersonation, cancellationToken).Type is not { } resultType)
+            {
+                return null;
+            }
 
-        private static SyntaxNode? Rewrite(SyntaxNode root, InvocationExpressionSyntax impersonation, ITypeSymbol resultType, FixSemantics semantics, CancellationToken cancellationToken)
+            ResultShape shape = semantics.ResultShapeOf(impersonation, cancellationToken);
+            return shape is ResultShape.Bool or ResultShape.Bool32 or ResultShape.Status
+                ? RewriteWithStatements(root, impersonation, shape, resultType, semantics, cancellationToken)
+                : Rewrite(root, impersonation, shape, resultType, semantics, cancellationToken);
+        }
+
+        /// <summary>Win32 BOOL and RPC_STATUS results are checked by an <c>if</c> statement: only where a statement can go.</summary>
+        private static SyntaxNode? RewriteWithStatements(SyntaxNode root, InvocationExpressionSyntax impersonation, ResultShape shape, ITypeSymbol resultType, FixSemantics semantics, CancellationToken cancellationToken)
+        {
+            SyntaxNode parent = impersonation.Parent!;
+            while (parent is ParenthesizedExpressionSyntax)
+            {
+                parent = parent.Parent!;
+            }
+
+            ExpressionStatementSyntax? statement = parent switch
+            {
+                ExpressionStatementSyntax direct => direct,
+                AssignmentExpressionSyntax { Left: IdentifierNameSyntax { Identifier.ValueText: "_" }, Parent: ExpressionStatementSyntax discarded } discard
+                    when semantics.Model.GetSymbolInfo(discard.Left, cancellationToken).Symbol is null or IDiscardSymbol => discarded,
+                _ => null,
+            };
+
+            ExpressionSyntax call = impersonation.WithoutTrivia();
+            if (statement is not null)
+            {
+                if (shape != ResultShape.Status)
+                {
+                    // ImpersonateLoggedOnUser(token);  =>  if (!ImpersonateLoggedOnUser(token)) { throw new Win32Exception(); }
+                    return root.ReplaceNode(statement, ThrowIfFailed(call, shape, resultType, semantics.Model, impersonation.SpanStart)
+                        .WithTriviaFrom(statement)
+                        .WithAdditionalAnnotations(Formatter.Annotation));
+                }
+
+                // RpcImpersonateClient(IntPtr.Zero);  =>  var status = RpcImpersonateClient(IntPtr.Zero); if (status != 0) { throw … }
+                if (!StatementList.TryGet(statement, out StatementList list, out int index)
+                    || UnusedName(StatusVariableName, statement, semantics.Model) is not { } name)
+                {
+                    return null;
+                }
+
+                LocalDeclarationStatementSyntax declaration = SyntaxFactory.LocalDeclarationStatement(
+                    SyntaxFactory.VariableDeclaration(
+                        SyntaxFactory.IdentifierName("var"),
+                        SyntaxFactory.SingletonSeparatedList(SyntaxFactory.VariableDeclarator(name).WithInitializer(SyntaxFactory.EqualsValueClause(call)))))
+                    .WithTriviaFrom(statement);
+                StatementSyntax check = ThrowIfFailed(SyntaxFactory.IdentifierName(name), shape, resultType, semantics.Model, impersonation.SpanStart)
+                    .WithAdditionalAnnotations(Formatter.Annotation);
+                return root.ReplaceNode(list.Owner, list.With(list.Statements.RemoveAt(index).InsertRange(index, new StatementSyntax[] { declaration, check })));
+            }
+
+            switch (parent)
+            {
+                // bool ok = ImpersonateLoggedOnUser(token); (never read)  =>  …; if (!ok) { throw … }
+                case EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax variable } when variable.Parent?.Parent is LocalDeclarationStatementSyntax declaration:
+                    return InsertAfter(root, declaration, ThrowIfFailed(SyntaxFactory.IdentifierName(variable.Identifier.ValueText), shape, resultType, semantics.Model, declaration.Span.End));
+
+                // ok = ImpersonateLoggedOnUser(token); (overwritten before it is read)
+                case AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression, Left: IdentifierNameSyntax local, Parent: ExpressionStatementSyntax assignment }
+                    when semantics.Model.GetSymbolInfo(local, cancellationToken).Symbol is ILocalSymbol:
+                    return InsertAfter(root, assignment, ThrowIfFailed(local.WithoutTrivia(), shape, resultType, semantics.Model, assignment.Span.End));
+
+                default:
+                    return null; // an expression body or a lambda: no place for the check
+            }
+        }
+
+        private static SyntaxNode? InsertAfter(SyntaxNode root, StatementSyntax statement, StatementSyntax check)
+        {
+            if (!StatementList.TryGet(statement, out StatementList list, out int index))
+            {
+                return null;
+            }
+
+            return root.ReplaceNode(list.Owner, list.With(list.Statements.Insert(index + 1, check.WithAdditionalAnnotations(Formatter.Annotation))));
+        }
+
+        /// <summary>
+        /// <c>if (!r) { throw new Win32Exception(); }</c> for a BOOL (the exception reads the last error),
+        /// <c>if (r == 0) …</c> for a BOOL declared as int, <c>if (r != 0) { throw new Win32Exception(r); }</c> for a status.
+        /// </summary>
+        private static IfStatementSyntax ThrowIfFailed(ExpressionSyntax result, ResultShape shape, ITypeSymbol resultType, SemanticModel model, int position)
+        {
+            ExpressionSyntax zero = SyntaxFactory.LiteralExpression(SyntaxKind.NumericLiteralExpression, SyntaxFactory.Literal(0));
+            ExpressionSyntax condition = shape switch
+            {
+                ResultShape.Bool => SyntaxFactory.PrefixUnaryExpression(SyntaxKind.LogicalNotExpression, Parenthesize(result)),
+                ResultShape.Bool32 => SyntaxFactory.BinaryExpression(SyntaxKind.EqualsExpression, result, zero),
+                _ => SyntaxFactory.BinaryExpression(SyntaxKind.NotEqualsExpression, result, zero),
+            };
+
+            ArgumentListSyntax arguments = SyntaxFactory.ArgumentList();
+            if (shape == ResultShape.Status)
+            {
+                ExpressionSyntax code = resultType.SpecialType == SpecialType.System_Int32
+                    ? result
+                    : SyntaxFactory.CheckedExpression(
+                        SyntaxKind.UncheckedExpression,
+                        SyntaxFactory.CastExpression(SyntaxFactory.PredefinedType(SyntaxFactory.Token(SyntaxKind.IntKeyword)), Parenthesize(result)));
+                arguments = SyntaxFactory.ArgumentList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(code)));
+            }
+
+            ExpressionSyntax exceptionType = SyntaxFactory.ParseTypeName(Win32ExceptionTypeName)
+                .WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
+            return SyntaxFactory.IfStatement(
+                condition,
+                SyntaxFactory.Block(SyntaxFactory.ThrowStatement(SyntaxFactory.ObjectCreationExpression((TypeSyntax)exceptionType, arguments, initializer: null))));
+        }
+
+        /// <summary><paramref name="preferred"/>, or it numbered, whichever no symbol in scope and no declaration in the member uses.</summary>
+        private static string? UnusedName(string preferred, SyntaxNode at, SemanticModel model)
+        {
+            SyntaxNode scope = at.FirstAncestorOrSelf<MemberDeclarationSyntax>() ?? at.SyntaxTree.GetRoot();
+            var used = new System.Collections.Generic.HashSet<string>(
+                scope.DescendantTokens().Where(token => token.IsKind(SyntaxKind.IdentifierToken)).Select(token => token.ValueText));
+            for (int suffix = 1; suffix < 100; suffix++)
+            {
+                string name = suffix == 1 ? preferred : preferred + suffix.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                if (!used.Contains(name) && model.LookupSymbols(at.SpanStart, name: name).IsEmpty)
+                {
+                    return name;
+                }
+            }
+
+            return null;
+        }
+
+        private static SyntaxNode? Rewrite(SyntaxNode root, InvocationExpressionSyntax impersonation, ResultShape shape, ITypeSymbol resultType, FixSemantics semantics, CancellationToken cancellationToken)
         {
             SyntaxNode parent = impersonation.Parent!;
             while (parent is ParenthesizedExpressionSyntax)
@@ -46,41 +178,41 @@ namespace ComImpersonation.CodeFixes.Fixes
             {
                 // CoImpersonateClient();  =>  Marshal.ThrowExceptionForHR(CoImpersonateClient());
                 case ExpressionStatementSyntax statement:
-                    return Check(impersonation.WithoutTrivia(), resultType, semantics.Model, impersonation.SpanStart) is { } check
+                    return Check(impersonation.WithoutTrivia(), shape, resultType, semantics.Model, impersonation.SpanStart) is { } check
                         ? root.ReplaceNode(statement, statement.WithExpression(check.WithTriviaFrom(statement.Expression)))
                         : null;
 
                 // _ = CoImpersonateClient();  =>  Marshal.ThrowExceptionForHR(CoImpersonateClient());
                 case AssignmentExpressionSyntax { Left: IdentifierNameSyntax { Identifier.ValueText: "_" }, Parent: ExpressionStatementSyntax statement } discard
                     when semantics.Model.GetSymbolInfo(discard.Left, cancellationToken).Symbol is null or IDiscardSymbol:
-                    return Check(impersonation.WithoutTrivia(), resultType, semantics.Model, impersonation.SpanStart) is { } checkDiscard
+                    return Check(impersonation.WithoutTrivia(), shape, resultType, semantics.Model, impersonation.SpanStart) is { } checkDiscard
                         ? root.ReplaceNode(statement, statement.WithExpression(checkDiscard.WithTriviaFrom(statement.Expression)))
                         : null;
 
                 // void M() => CoImpersonateClient();   () => CoImpersonateClient()
                 case ArrowExpressionClauseSyntax or AnonymousFunctionExpressionSyntax:
-                    return Check(impersonation.WithoutTrivia(), resultType, semantics.Model, impersonation.SpanStart) is { } checkBody
+                    return Check(impersonation.WithoutTrivia(), shape, resultType, semantics.Model, impersonation.SpanStart) is { } checkBody
                         ? root.ReplaceNode(impersonation, checkBody.WithTriviaFrom(impersonation))
                         : null;
 
                 // int hr = CoImpersonateClient(); (never read)  =>  …; Marshal.ThrowExceptionForHR(hr);
                 case EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax variable } when variable.Parent?.Parent is LocalDeclarationStatementSyntax declaration:
-                    return CheckAfter(root, declaration, SyntaxFactory.IdentifierName(variable.Identifier.ValueText), resultType, semantics.Model);
+                    return CheckAfter(root, declaration, SyntaxFactory.IdentifierName(variable.Identifier.ValueText), shape, resultType, semantics.Model);
 
                 // hr = CoImpersonateClient(); (overwritten before it is read)  =>  …; Marshal.ThrowExceptionForHR(hr);
                 case AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression, Left: IdentifierNameSyntax local, Parent: ExpressionStatementSyntax statement }
                     when semantics.Model.GetSymbolInfo(local, cancellationToken).Symbol is ILocalSymbol:
-                    return CheckAfter(root, statement, local.WithoutTrivia(), resultType, semantics.Model);
+                    return CheckAfter(root, statement, local.WithoutTrivia(), shape, resultType, semantics.Model);
 
                 default:
                     return null;
             }
         }
 
-        private static SyntaxNode? CheckAfter(SyntaxNode root, StatementSyntax statement, ExpressionSyntax result, ITypeSymbol resultType, SemanticModel model)
+        private static SyntaxNode? CheckAfter(SyntaxNode root, StatementSyntax statement, ExpressionSyntax result, ResultShape shape, ITypeSymbol resultType, SemanticModel model)
         {
             if (!StatementList.TryGet(statement, out StatementList list, out int index)
-                || Check(result, resultType, model, statement.Span.End) is not { } check)
+                || Check(result, shape, resultType, model, statement.Span.End) is not { } check)
             {
                 return null;
             }
@@ -90,9 +222,9 @@ namespace ComImpersonation.CodeFixes.Fixes
         }
 
         /// <summary>The expression that throws when <paramref name="result"/> says failure, in the result type's own idiom.</summary>
-        private static ExpressionSyntax? Check(ExpressionSyntax result, ITypeSymbol resultType, SemanticModel model, int position)
+        private static ExpressionSyntax? Check(ExpressionSyntax result, ResultShape shape, ITypeSymbol resultType, SemanticModel model, int position)
         {
-            switch (ApiModel.ShapeOf(resultType))
+            switch (shape)
             {
                 case ResultShape.Int32:
                     return ThrowExceptionForHR(result);

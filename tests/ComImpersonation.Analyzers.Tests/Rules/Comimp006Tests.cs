@@ -15,6 +15,9 @@ namespace ComImpersonation.Analyzers.Tests.Rules
     {
         private const string Id = "COMIMP006";
 
+        /// <summary>What the message adds for an impersonation of a call context (COM, or RPC with no binding handle).</summary>
+        internal const string CallContextNote = "; the call context exists only on the thread that dispatches the call";
+
         /// <summary>Statements that hand <c>BODY</c> (as a lambda, anonymous method or local function) to a thread API.</summary>
         private static readonly (string Name, string Code)[] DelegateHandoffs =
         {
@@ -95,7 +98,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                     }
                 """,
                 Verify.Diagnostic(Id).WithLocation(0).WithArguments(
-                    "CoImpersonateClient", "in a delegate handed to 'ThreadPool.QueueUserWorkItem', which runs it on another thread"));
+                    "CoImpersonateClient", "in a delegate handed to 'ThreadPool.QueueUserWorkItem', which runs it on another thread" + CallContextNote));
         }
 
         /// <summary>
@@ -183,7 +186,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                 f.Sources(source),
                 Verify.Diagnostic(Id).WithLocation(0).WithArguments(
                     "AsClient",
-                    "the client (IServerSecurity.ImpersonateClient, line " + line + ") but is handed to 'new Thread', which runs it on another thread"));
+                    "the client (IServerSecurity.ImpersonateClient, line " + line + ") but is handed to 'new Thread', which runs it on another thread" + CallContextNote));
         }
 
         /// <summary>The call object is often partial: the method handed over may be declared in another file.</summary>
@@ -228,7 +231,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                         try { Work(); } finally { {{f.RevertStatement}} }
                     }
                 """,
-                Verify.Diagnostic(Id).WithLocation(0).WithArguments(f.ImpersonateName, "after an 'await', which may resume on another thread"));
+                Verify.Diagnostic(Id).WithLocation(0).WithArguments(f.ImpersonateName, "after an 'await', which may resume on another thread" + CallContextNote));
         }
 
         [Theory]
@@ -301,7 +304,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                 f.Sources(source),
                 Verify.Diagnostic(Id).WithLocation(0).WithArguments(
                     f.ImpersonateName,
-                    "and stays active across the 'await' at line " + awaitLine + ": the revert may run on another thread while this one keeps the client's token"));
+                    "and stays active across the 'await' at line " + awaitLine + ": the revert may run on another thread while this one keeps the impersonated token" + CallContextNote));
         }
 
         [Theory]
