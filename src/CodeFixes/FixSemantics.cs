@@ -129,18 +129,35 @@ namespace ComImpersonation.CodeFixes
         /// </summary>
         public InvocationExpressionSyntax? RevertFor(InvocationExpressionSyntax impersonation, int position, CancellationToken cancellationToken)
         {
-            if (Model.GetOperation(impersonation, cancellationToken) is not IInvocationOperation operation
-                || Api.Classify(operation, Options) is not { Operation: ApiOperation.Impersonate } call)
+            if (Model.GetOperation(impersonation, cancellationToken) is not IInvocationOperation operation)
             {
                 return null;
             }
 
-            if (call.Family == ApiFamily.Managed)
+            // A recognised impersonation, or a wrapper declared beside its revert (CsWin32's SafeHandle overloads).
+            ApiCall call = Api.Classify(operation, Options);
+            ApiFamily family;
+            if (call.Operation == ApiOperation.Impersonate)
+            {
+                family = call.Family;
+            }
+            else if (!call.IsRecognized
+                && _summaries.Get(operation.TargetMethod, Options.InterproceduralDepth, Options, cancellationToken) is { } summary
+                && summary.Has(SummaryEffects.Impersonates))
+            {
+                family = summary.Family;
+            }
+            else
+            {
+                return null;
+            }
+
+            if (family == ApiFamily.Managed)
             {
                 return UndoFor(impersonation, position, cancellationToken);
             }
 
-            if (PartnerRevert(operation.TargetMethod, call.Family) is not { } revert)
+            if (PartnerRevert(operation.TargetMethod, family) is not { } revert)
             {
                 return null;
             }

@@ -476,14 +476,14 @@ namespace ComImpersonation.Analyzers.Analysis
                 if (summary.Has(SummaryEffects.ClientIdentity))
                 {
                     // Impersonates and reverts inside: an impersonation for COMIMP001/005/006, never left active.
-                    AddImpersonation(block, call, new ApiCall(ApiOperation.Impersonate, ResultShape.Other, displayName, kind: summary.Kind), mayThrow: false);
+                    AddImpersonation(block, call, new ApiCall(ApiOperation.Impersonate, ResultShape.Other, displayName, summary.Family, summary.Kind), mayThrow: false);
                     _hasRevert = true;
                     Add(block, new Effect(EffectKind.Revert, operation: call));
                 }
 
                 if (summary.Has(SummaryEffects.Impersonates))
                 {
-                    AddImpersonation(block, call, new ApiCall(ApiOperation.Impersonate, summary.Shape, displayName, kind: summary.Kind), mayThrow: false);
+                    AddImpersonation(block, call, new ApiCall(ApiOperation.Impersonate, summary.Shape, displayName, summary.Family, summary.Kind), mayThrow: false);
                 }
 
                 if (summary.Has(SummaryEffects.Reverts))

@@ -30,14 +30,18 @@ namespace ComImpersonation.Analyzers.Analysis
 
     internal sealed class MethodSummary
     {
-        public static readonly MethodSummary Opaque = new MethodSummary(SummaryEffects.None, ResultShape.Other, ImpersonationKind.ExplicitToken);
+        public static readonly MethodSummary Opaque = new MethodSummary(SummaryEffects.None, ResultShape.Other, ImpersonationKind.ExplicitToken, ApiFamily.Configured);
 
-        public MethodSummary(SummaryEffects effects, ResultShape shape, ImpersonationKind kind)
+        public MethodSummary(SummaryEffects effects, ResultShape shape, ImpersonationKind kind, ApiFamily family)
         {
             Effects = effects;
             Shape = shape;
             Kind = kind;
+            Family = family;
         }
+
+        /// <summary>For a method that impersonates: the family of its first impersonation (a fix reverts it with that family's revert).</summary>
+        public ApiFamily Family { get; }
 
         /// <summary>For a method that impersonates: the most a call context of its impersonations needs (COM over RPC over a token).</summary>
         public ImpersonationKind Kind { get; }
@@ -247,6 +251,7 @@ namespace ComImpersonation.Analyzers.Analysis
             }
 
             ImpersonationKind kind = ImpersonationKind.ExplicitToken;
+            ApiFamily family = model.Impersonations.Count > 0 ? model.Impersonations[0].Api.Family : ApiFamily.Configured;
             foreach (ImpersonationSite site in model.Impersonations)
             {
                 kind = site.Api.Kind > kind ? site.Api.Kind : kind;
@@ -257,7 +262,7 @@ namespace ComImpersonation.Analyzers.Analysis
             ResultShape shape = method.MethodKind == MethodKind.Constructor
                 ? ResultShape.Throws
                 : ApiModel.ShapeOf(method.ReturnType);
-            return effects == SummaryEffects.None ? MethodSummary.Opaque : new MethodSummary(effects, shape, kind);
+            return effects == SummaryEffects.None ? MethodSummary.Opaque : new MethodSummary(effects, shape, kind, family);
         }
 
         private sealed class KeyComparer : IEqualityComparer<(IMethodSymbol Method, int Depth, ApiOptions Options)>

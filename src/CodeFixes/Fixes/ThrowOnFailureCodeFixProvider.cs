@@ -68,9 +68,13 @@ namespace ComImpersonation.CodeFixes.Fixes
                 if (shape != ResultShape.Status)
                 {
                     // ImpersonateLoggedOnUser(token);  =>  if (!ImpersonateLoggedOnUser(token)) { throw new Win32Exception(); }
-                    return root.ReplaceNode(statement, ThrowIfFailed(call, shape, resultType, semantics.Model, impersonation.SpanStart)
-                        .WithTriviaFrom(statement)
-                        .WithAdditionalAnnotations(Formatter.Annotation));
+                    // A comment after the call stays on its line, after the condition.
+                    IfStatementSyntax check = ThrowIfFailed(call, shape, resultType, semantics.Model, impersonation.SpanStart);
+                    check = check
+                        .WithCloseParenToken(check.CloseParenToken.WithTrailingTrivia(WithoutLineEnds(statement.GetTrailingTrivia())))
+                        .WithLeadingTrivia(statement.GetLeadingTrivia())
+                        .WithTrailingTrivia(LineEndOf(statement));
+                    return root.ReplaceNode(statement, check.WithAdditionalAnnotations(Formatter.Annotation));
                 }
 
                 // RpcImpersonateClient(IntPtr.Zero);  =>  var status = RpcImpersonateClient(IntPtr.Zero); if (status != 0) { throw … }
@@ -85,26 +89,39 @@ namespace ComImpersonation.CodeFixes.Fixes
                         SyntaxFactory.IdentifierName("var"),
                         SyntaxFactory.SingletonSeparatedList(SyntaxFactory.VariableDeclarator(name).WithInitializer(SyntaxFactory.EqualsValueClause(call)))))
                     .WithTriviaFrom(statement);
-                StatementSyntax check = ThrowIfFailed(SyntaxFactory.IdentifierName(name), shape, resultType, semantics.Model, impersonation.SpanStart)
+                StatementSyntax statusCheck = ThrowIfFailed(SyntaxFactory.IdentifierName(name), shape, resultType, semantics.Model, impersonation.SpanStart)
+                    .WithTrailingTrivia(LineEndOf(statement))
                     .WithAdditionalAnnotations(Formatter.Annotation);
-                return root.ReplaceNode(list.Owner, list.With(list.Statements.RemoveAt(index).InsertRange(index, new StatementSyntax[] { declaration, check })));
+                return root.ReplaceNode(list.Owner, list.With(list.Statements.RemoveAt(index).InsertRange(index, new StatementSyntax[] { declaration, statusCheck })));
             }
 
             switch (parent)
             {
                 // bool ok = ImpersonateLoggedOnUser(token); (never read)  =>  …; if (!ok) { throw … }
                 case EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax variable } when variable.Parent?.Parent is LocalDeclarationStatementSyntax declaration:
-                    return InsertAfter(root, declaration, ThrowIfFailed(SyntaxFactory.IdentifierName(variable.Identifier.ValueText), shape, resultType, semantics.Model, declaration.Span.End));
+                    return InsertAfter(root, declaration, ThrowIfFailed(SyntaxFactory.IdentifierName(variable.Identifier.ValueText), shape, resultType, semantics.Model, declaration.Span.End)
+                        .WithTrailingTrivia(LineEndOf(declaration)));
 
                 // ok = ImpersonateLoggedOnUser(token); (overwritten before it is read)
                 case AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression, Left: IdentifierNameSyntax local, Parent: ExpressionStatementSyntax assignment }
                     when semantics.Model.GetSymbolInfo(local, cancellationToken).Symbol is ILocalSymbol:
-                    return InsertAfter(root, assignment, ThrowIfFailed(local.WithoutTrivia(), shape, resultType, semantics.Model, assignment.Span.End));
+                    return InsertAfter(root, assignment, ThrowIfFailed(local.WithoutTrivia(), shape, resultType, semantics.Model, assignment.Span.End)
+                        .WithTrailingTrivia(LineEndOf(assignment)));
 
                 default:
                     return null; // an expression body or a lambda: no place for the check
             }
         }
+
+        /// <summary>The line break that ends <paramref name="statement"/>, for a statement written after it (elastic trivia would let the formatter add a blank line).</summary>
+        private static SyntaxTriviaList LineEndOf(StatementSyntax statement)
+        {
+            SyntaxTrivia lineEnd = statement.GetTrailingTrivia().LastOrDefault(trivia => trivia.IsKind(SyntaxKind.EndOfLineTrivia));
+            return lineEnd.IsKind(SyntaxKind.EndOfLineTrivia) ? SyntaxFactory.TriviaList(lineEnd) : SyntaxFactory.TriviaList(SyntaxFactory.ElasticCarriageReturnLineFeed);
+        }
+
+        private static SyntaxTriviaList WithoutLineEnds(SyntaxTriviaList trivia) =>
+            SyntaxFactory.TriviaList(trivia.Where(t => !t.IsKind(SyntaxKind.EndOfLineTrivia)));
 
         private static SyntaxNode? InsertAfter(SyntaxNode root, StatementSyntax statement, StatementSyntax check)
         {
