@@ -62,7 +62,7 @@ namespace ComImpersonation.Analyzers.Rules
                     Descriptors.ImpersonationOffThread,
                     run.Call.Syntax,
                     run.Runner.TypeName.Substring(run.Runner.TypeName.LastIndexOf('.') + 1) + "." + run.Runner.MethodName,
-                    "an async delegate whose Task is dropped: the work after its first 'await' goes on impersonated on other threads, unobserved, after the call returns; await '"
+                    "around an async delegate whose Task is dropped: the work after its first 'await' goes on impersonated on other threads, unobserved, after the call returns; await '"
                         + run.Runner.AsyncMethodName + "' instead");
             }
         }

@@ -144,7 +144,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
         [Fact]
         public Task RunImpersonated_with_an_async_delegate_whose_task_is_dropped_is_COMIMP006()
         {
-            const string Reason = "an async delegate whose Task is dropped: the work after its first 'await' goes on impersonated on other threads, unobserved, after the call returns; await 'RunImpersonatedAsync' instead";
+            const string Reason = "around an async delegate whose Task is dropped: the work after its first 'await' goes on impersonated on other threads, unobserved, after the call returns; await 'RunImpersonatedAsync' instead";
             return Verify.AnalyzerAsync(
                 Usings + """
                 using Microsoft.Win32.SafeHandles;
