@@ -56,7 +56,7 @@ namespace ComImpersonation.Analyzers
                 return;
             }
 
-            var session = new BodySession(graph, context.OwningSymbol, api, options, summaries, options.InterproceduralDepth, context.CancellationToken);
+            var session = new BodySession(graph, context.SemanticModel, context.OwningSymbol, api, options, summaries, options.InterproceduralDepth, context.CancellationToken);
             var sink = new DiagnosticSink(context.ReportDiagnostic);
             foreach ((BodySession.Body body, BodyModel model) in session.Bodies())
             {

@@ -67,7 +67,7 @@ namespace ComImpersonation.CodeFixes
                 return ApiOperation.None;
             }
 
-            ApiCall call = Api.Classify(operation, Options);
+            ApiCall call = Api.Classify(operation, Options, Model);
             return call.IsRecognized ? call.Operation : SummaryOperationOf(operation.TargetMethod, cancellationToken);
         }
 
@@ -85,7 +85,7 @@ namespace ComImpersonation.CodeFixes
                 return ResultShape.Other;
             }
 
-            ApiCall call = Api.Classify(operation, Options);
+            ApiCall call = Api.Classify(operation, Options, Model);
             if (call.IsRecognized)
             {
                 return call.Shape;
@@ -135,7 +135,7 @@ namespace ComImpersonation.CodeFixes
             }
 
             // A recognised impersonation, or a wrapper declared beside its revert (CsWin32's SafeHandle overloads).
-            ApiCall call = Api.Classify(operation, Options);
+            ApiCall call = Api.Classify(operation, Options, Model);
             ApiFamily family;
             if (call.Operation == ApiOperation.Impersonate)
             {

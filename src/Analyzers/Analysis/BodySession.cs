@@ -22,8 +22,9 @@ namespace ComImpersonation.Analyzers.Analysis
         private readonly Dictionary<IMethodSymbol, IMethodSymbol> _parents = new Dictionary<IMethodSymbol, IMethodSymbol>(SymbolEqualityComparer.Default);
         private readonly Dictionary<IMethodSymbol, List<Handoff>> _handedOff = new Dictionary<IMethodSymbol, List<Handoff>>(SymbolEqualityComparer.Default);
 
-        public BodySession(ControlFlowGraph root, ISymbol owner, ApiModel api, ApiOptions options, MethodSummaries summaries, int depth, CancellationToken cancellationToken)
+        public BodySession(ControlFlowGraph root, SemanticModel semanticModel, ISymbol owner, ApiModel api, ApiOptions options, MethodSummaries summaries, int depth, CancellationToken cancellationToken)
         {
+            SemanticModel = semanticModel;
             Api = api;
             Options = options;
             Summaries = summaries;
@@ -34,6 +35,9 @@ namespace ComImpersonation.Analyzers.Analysis
         }
 
         public ApiModel Api { get; }
+
+        /// <summary>The semantic model of the code block's tree (operations in a control-flow graph have none of their own).</summary>
+        public SemanticModel SemanticModel { get; }
 
         public ApiOptions Options { get; }
 
@@ -65,7 +69,7 @@ namespace ComImpersonation.Analyzers.Analysis
         }
 
         /// <summary>What a call does, by the table, its arguments and the options in force for this code block.</summary>
-        public ApiCall Classify(IInvocationOperation invocation) => Api.Classify(invocation, Options);
+        public ApiCall Classify(IInvocationOperation invocation) => Api.Classify(invocation, Options, SemanticModel);
 
         public CancellationToken CancellationToken { get; }
 

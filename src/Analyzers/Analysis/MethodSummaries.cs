@@ -218,7 +218,7 @@ namespace ComImpersonation.Analyzers.Analysis
                     return MethodSummary.Opaque;
                 }
 
-                var session = new BodySession(graph, method, _api, options, this, depth - 1, cancellationToken);
+                var session = new BodySession(graph, semanticModel, method, _api, options, this, depth - 1, cancellationToken);
                 (BodySession.Body body, BodyModel model) = session.RootBody();
                 BodyFindings? findings = BodyFindings.Analyze(body, model, cancellationToken);
                 return Summarise(method, model, findings);

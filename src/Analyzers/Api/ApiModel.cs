@@ -191,9 +191,10 @@ namespace ComImpersonation.Analyzers.Api
         /// Classifies a call: its method by the table and the options, then what its arguments say
         /// (<c>SetThreadToken(…, null)</c> reverts; <c>RpcImpersonateClient(null)</c> needs the dispatching thread).
         /// An interface call on a receiver whose class is known is classified by the implementation: the
-        /// <c>Dispose</c> a <c>using</c> makes on a <c>WindowsImpersonationContext</c> reverts.
+        /// <c>Dispose</c> a <c>using</c> makes on a <c>WindowsImpersonationContext</c> reverts. The semantic model is the
+        /// call's tree's (operations in a control-flow graph carry none).
         /// </summary>
-        public ApiCall Classify(IInvocationOperation invocation, ApiOptions options)
+        public ApiCall Classify(IInvocationOperation invocation, ApiOptions options, SemanticModel semanticModel)
         {
             IMethodSymbol target = invocation.TargetMethod;
             ApiCall call = Classify(target, options);
@@ -213,7 +214,7 @@ namespace ComImpersonation.Analyzers.Api
             switch (call.ArgumentRule)
             {
                 case ArgumentRule.NoTokenReverts:
-                    return ArgumentFor(invocation, 1) is { } token && IsNoHandle(token)
+                    return ArgumentFor(invocation, 1) is { } token && (IsNoHandle(token) || IsSavedThreadToken(token, invocation, semanticModel))
                         ? call.With(ApiOperation.Revert, call.Kind)
                         : call;
                 case ArgumentRule.NoBindingNeedsDispatchThread:
@@ -223,6 +224,55 @@ namespace ComImpersonation.Analyzers.Api
                 default:
                     return call;
             }
+        }
+
+        /// <summary>
+        /// <c>SetThreadToken(…, saved)</c> where the method saved <c>saved</c> with <c>OpenThreadToken(…, out saved)</c>
+        /// restores the thread's token from before the method's impersonation: a revert of it, not a new one.
+        /// </summary>
+        private static bool IsSavedThreadToken(IOperation token, IInvocationOperation setThreadToken, SemanticModel semanticModel)
+        {
+            if (UnwrapConversions(token) is not ILocalReferenceOperation { Local: var local }
+                || setThreadToken.Syntax.SyntaxTree != semanticModel.SyntaxTree
+                || setThreadToken.Syntax.FirstAncestorOrSelf<MemberDeclarationSyntax>() is not { } member)
+            {
+                return false;
+            }
+
+            foreach (SyntaxNode node in member.DescendantNodes())
+            {
+                // Any name: a renamed P/Invoke of OpenThreadToken saves the token as well.
+                if (node is InvocationExpressionSyntax { ArgumentList: var arguments } call
+                    && SavesInto(arguments, local, semanticModel)
+                    && semanticModel.GetSymbolInfo(call).Symbol is IMethodSymbol method
+                    && TryGetNativeImport(method, out string? entryPoint, out string? library)
+                    && entryPoint == ApiTable.OpenThreadTokenEntryPoint
+                    && ApiTable.SecurityLibraries.Matches(library))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool SavesInto(ArgumentListSyntax arguments, ILocalSymbol local, SemanticModel semanticModel)
+        {
+            foreach (ArgumentSyntax argument in arguments.Arguments)
+            {
+                if (!argument.RefKindKeyword.IsKind(SyntaxKind.None)
+                    && argument.Expression switch
+                    {
+                        DeclarationExpressionSyntax { Designation: SingleVariableDesignationSyntax designation } => semanticModel.GetDeclaredSymbol(designation),
+                        var expression => semanticModel.GetSymbolInfo(expression).Symbol,
+                    } is ILocalSymbol saved
+                    && SymbolEqualityComparer.Default.Equals(saved, local))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private static IOperation? ArgumentFor(IInvocationOperation invocation, int ordinal)

@@ -44,6 +44,9 @@ namespace ComImpersonation.Analyzers.Api
             exactNames: ImmutableArray.Create("rpcrt4"),
             prefixes: ImmutableArray<string>.Empty);
 
+        /// <summary>Saves the thread's token; <c>SetThreadToken</c> with the saved token restores it (a revert).</summary>
+        public const string OpenThreadTokenEntryPoint = "OpenThreadToken";
+
         public const string WindowsIdentityType = "System.Security.Principal.WindowsIdentity";
 
         public const string WindowsImpersonationContextType = "System.Security.Principal.WindowsImpersonationContext";

@@ -59,6 +59,10 @@ namespace ComImpersonation.Analyzers.Tests.Infrastructure
                 [return: MarshalAs(UnmanagedType.Bool)]
                 internal static extern bool DdeImpersonateClient(IntPtr hConv);
 
+                [DllImport("advapi32.dll", SetLastError = true)]
+                [return: MarshalAs(UnmanagedType.Bool)]
+                internal static extern bool OpenThreadToken(IntPtr thread, int desiredAccess, bool openAsSelf, out IntPtr token);
+
                 [DllImport("kernel32.dll")]
                 internal static extern IntPtr GetCurrentThread();
 

@@ -380,6 +380,34 @@ namespace ComImpersonation.Analyzers.Tests.Rules
         }
 
         [Fact]
+        public Task SetThreadToken_with_the_token_OpenThreadToken_saved_restores_it()
+        {
+            Flavour f = TokenFlavours.Get("Win32.SetThreadToken");
+            return TokenCode.VerifyAsync(f, """
+                    public void Serve()
+                    {
+                        if (!NativeMethods.OpenThreadToken(NativeMethods.GetCurrentThread(), 4, true, out IntPtr saved))
+                        {
+                            saved = IntPtr.Zero;
+                        }
+
+                        if (!NativeMethods.SetThreadToken(IntPtr.Zero, _token)) return;
+                        try { Work(); } finally { NativeMethods.SetThreadToken(IntPtr.Zero, saved); }
+                    }
+
+                    public void Swap(IntPtr other)
+                    {
+                        // Not a saved token: another impersonation, which nothing reverts.
+                        if (!NativeMethods.SetThreadToken(IntPtr.Zero, _token)) return;
+                        try { Work(); } finally { NativeMethods.SetThreadToken(IntPtr.Zero, IntPtr.Zero); }
+                        if (!{|#0:NativeMethods.SetThreadToken(IntPtr.Zero, other)|}) return;
+                        if (_flag) NativeMethods.RevertToSelf();
+                    }
+                """,
+                Verify.Diagnostic("COMIMP002").WithLocation(0).WithArguments("SetThreadToken"));
+        }
+
+        [Fact]
         public Task CsWin32_SetThreadToken_with_HANDLE_Null_reverts()
         {
             Flavour f = TokenFlavours.Get("Win32.CsWin32");
