@@ -60,7 +60,7 @@ namespace ComImpersonation.Analyzers
             var sink = new DiagnosticSink(context.ReportDiagnostic);
             foreach ((BodySession.Body body, BodyModel model) in session.Bodies())
             {
-                UncheckedResultRule.Report(model, context.CodeBlock, context.SemanticModel, sink);
+                UncheckedResultRule.Report(model, context.CodeBlock, context.SemanticModel, sink, context.CancellationToken);
                 ImpersonationInFinishRule.Report(context.OwningSymbol, model, sink);
 
                 BodyFindings? findings = BodyFindings.Analyze(body, model, context.CancellationToken);
