@@ -50,8 +50,16 @@ namespace ComImpersonation.Analyzers
                 return;
             }
 
+            // Code that does not compile has no behaviour to reason about (it is being typed, or a call in it does not
+            // bind): a block with a syntax error, or with an operation that does not bind, gets no diagnostic rather than
+            // a guess. The compiler's own errors already point at it.
+            if (HasSyntaxErrors(context.CodeBlock))
+            {
+                return;
+            }
+
             ControlFlowGraph? graph = ControlFlowGraph.Create(context.CodeBlock, context.SemanticModel, context.CancellationToken);
-            if (graph is null)
+            if (graph is null || ContainsInvalidOperation(graph.OriginalOperation))
             {
                 return;
             }
@@ -117,6 +125,38 @@ namespace ComImpersonation.Analyzers
                         }
 
                         break;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool HasSyntaxErrors(SyntaxNode codeBlock)
+        {
+            if (!codeBlock.ContainsDiagnostics)
+            {
+                return false;
+            }
+
+            foreach (Diagnostic diagnostic in codeBlock.GetDiagnostics())
+            {
+                if (diagnostic.Severity == DiagnosticSeverity.Error)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>A call, name or expression that does not bind (an unknown method, a misspelt revert, a missing operand).</summary>
+        private static bool ContainsInvalidOperation(IOperation root)
+        {
+            foreach (IOperation operation in root.Descendants())
+            {
+                if (operation.Kind == OperationKind.Invalid)
+                {
+                    return true;
                 }
             }
 
