@@ -50,8 +50,16 @@ namespace ComImpersonation.Analyzers
                 return;
             }
 
+            // Code that does not compile has no behaviour to reason about (it is being typed, or a call in it does not
+            // bind): a block with a syntax error, or with an operation that does not bind, gets no diagnostic rather than
+            // a guess. The compiler's own errors already point at it.
+            if (HasSyntaxErrors(context.CodeBlock))
+            {
+                return;
+            }
+
             ControlFlowGraph? graph = ControlFlowGraph.Create(context.CodeBlock, context.SemanticModel, context.CancellationToken);
-            if (graph is null)
+            if (graph is null || ContainsInvalidOperation(graph.OriginalOperation))
             {
                 return;
             }
@@ -60,7 +68,7 @@ namespace ComImpersonation.Analyzers
             var sink = new DiagnosticSink(context.ReportDiagnostic);
             foreach ((BodySession.Body body, BodyModel model) in session.Bodies())
             {
-                UncheckedResultRule.Report(model, context.CodeBlock, context.SemanticModel, sink);
+                UncheckedResultRule.Report(model, context.CodeBlock, context.SemanticModel, sink, context.CancellationToken);
                 ImpersonationInFinishRule.Report(context.OwningSymbol, model, sink);
                 ImpersonationOffThreadRule.ReportDroppedRuns(model, sink);
 
@@ -118,6 +126,38 @@ namespace ComImpersonation.Analyzers
                         }
 
                         break;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool HasSyntaxErrors(SyntaxNode codeBlock)
+        {
+            if (!codeBlock.ContainsDiagnostics)
+            {
+                return false;
+            }
+
+            foreach (Diagnostic diagnostic in codeBlock.GetDiagnostics())
+            {
+                if (diagnostic.Severity == DiagnosticSeverity.Error)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>A call, name or expression that does not bind (an unknown method, a misspelt revert, a missing operand).</summary>
+        private static bool ContainsInvalidOperation(IOperation root)
+        {
+            foreach (IOperation operation in root.Descendants())
+            {
+                if (operation.Kind == OperationKind.Invalid)
+                {
+                    return true;
                 }
             }
 

@@ -56,6 +56,9 @@ namespace ComImpersonation.CodeFixes
 
         public sealed override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
+            // A cancelled request ends here, also where no fix would be offered (the document's tree and model are often
+            // cached, and asking for them then does not look at the token).
+            context.CancellationToken.ThrowIfCancellationRequested();
             SyntaxNode? root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
             if (root is null)
             {
@@ -64,6 +67,7 @@ namespace ComImpersonation.CodeFixes
 
             foreach (Diagnostic diagnostic in context.Diagnostics)
             {
+                context.CancellationToken.ThrowIfCancellationRequested();
                 if (FindNode(root, diagnostic.Location) is not { } target)
                 {
                     continue;

@@ -141,8 +141,18 @@ namespace ComImpersonation.Analyzers.Analysis
         private static int MinSite(int left, int right) =>
             left < 0 ? right : right < 0 ? left : Math.Min(left, right);
 
-        private static int IndexOf(ResultBinding[]? bindings, object key)
+        /// <summary>
+        /// The index of <paramref name="key"/>'s binding, looked for at <paramref name="hint"/> first: keys are appended
+        /// in the order the code binds them, so two states of one body mostly hold them at the same positions, and
+        /// joining or comparing them stays linear in the number of keys.
+        /// </summary>
+        private static int IndexOf(ResultBinding[]? bindings, object key, int hint = -1)
         {
+            if (bindings is not null && hint >= 0 && hint < bindings.Length && bindings[hint].Key.Equals(key))
+            {
+                return hint;
+            }
+
             if (bindings is not null)
             {
                 for (int i = 0; i < bindings.Length; i++)
@@ -199,9 +209,10 @@ namespace ComImpersonation.Analyzers.Analysis
             }
 
             ResultBinding[] result = left;
-            foreach (ResultBinding binding in right)
+            for (int position = 0; position < right.Length; position++)
             {
-                int index = IndexOf(result, binding.Key);
+                ResultBinding binding = right[position];
+                int index = IndexOf(result, binding.Key, position);
                 if (index < 0)
                 {
                     result = Append(result, binding);
@@ -232,9 +243,10 @@ namespace ComImpersonation.Analyzers.Analysis
                 return false;
             }
 
-            foreach (ResultBinding binding in left)
+            for (int position = 0; position < left.Length; position++)
             {
-                int index = IndexOf(right, binding.Key);
+                ResultBinding binding = left[position];
+                int index = IndexOf(right, binding.Key, position);
                 if (index < 0 || !right[index].Sites.Equals(binding.Sites))
                 {
                     return false;

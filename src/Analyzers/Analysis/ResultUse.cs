@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Threading;
 using ComImpersonation.Analyzers.Api;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -27,14 +28,17 @@ namespace ComImpersonation.Analyzers.Analysis
     /// </summary>
     internal static class ResultUse
     {
-        public static IEnumerable<(ImpersonationSite Site, UncheckedResult How)> FindUnchecked(BodyModel model, SyntaxNode codeBlock, SemanticModel semanticModel)
+        public static IEnumerable<(ImpersonationSite Site, UncheckedResult How)> FindUnchecked(BodyModel model, SyntaxNode codeBlock, SemanticModel semanticModel, CancellationToken cancellationToken)
         {
+            // What every site's question needs about the body is found once, so the cost stays linear in its size.
+            var facts = new BodyUses(model.Graph, codeBlock);
             foreach (ImpersonationSite site in model.Impersonations)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 UncheckedResult? how = site.Api.Shape switch
                 {
                     ResultShape.Throws => IsSwallowed(site.Operation, semanticModel) ? UncheckedResult.Swallowed : null,
-                    ResultShape.Int32 or ResultShape.UInt32 or ResultShape.HResultStruct or ResultShape.Bool or ResultShape.Bool32 or ResultShape.Status => CheckValue(model.Graph, site.Operation, codeBlock),
+                    ResultShape.Int32 or ResultShape.UInt32 or ResultShape.HResultStruct or ResultShape.Bool or ResultShape.Bool32 or ResultShape.Status => CheckValue(facts, site.Operation, cancellationToken),
                     _ => null,
                 };
 
@@ -45,7 +49,7 @@ namespace ComImpersonation.Analyzers.Analysis
             }
         }
 
-        private static UncheckedResult? CheckValue(ControlFlowGraph graph, IOperation invocation, SyntaxNode codeBlock)
+        private static UncheckedResult? CheckValue(BodyUses facts, IOperation invocation, CancellationToken cancellationToken)
         {
             IOperation value = invocation;
             while (value.Parent is IConversionOperation or IParenthesizedOperation)
@@ -60,7 +64,7 @@ namespace ComImpersonation.Analyzers.Analysis
                 case ISimpleAssignmentOperation { Target: IDiscardOperation } assignment when assignment.Value == value:
                     return UncheckedResult.Discarded;
                 case ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment when assignment.Value == value:
-                    return IsReadAfter(graph, assignment, local.Local, codeBlock) ? null : UncheckedResult.NeverRead;
+                    return IsReadAfter(facts, assignment, local.Local, cancellationToken) ? null : UncheckedResult.NeverRead;
                 default:
                     return null;
             }
@@ -68,11 +72,12 @@ namespace ComImpersonation.Analyzers.Analysis
 
         /// <summary>
         /// Is <paramref name="local"/> read on some path after <paramref name="assignment"/>, before being written again?
-        /// A local that lambdas or local functions capture, or that any handler region reads, counts as read.
+        /// A local that lambdas or local functions capture, or that any handler region reads, counts as read; so does
+        /// one whose search runs out of the body's step budget (in doubt, stay quiet).
         /// </summary>
-        private static bool IsReadAfter(ControlFlowGraph graph, ISimpleAssignmentOperation assignment, ILocalSymbol local, SyntaxNode codeBlock)
+        private static bool IsReadAfter(BodyUses facts, ISimpleAssignmentOperation assignment, ILocalSymbol local, CancellationToken cancellationToken)
         {
-            if (IsCaptured(local, codeBlock))
+            if (facts.IsCaptured(local) || facts.IsReadInHandler(local))
             {
                 return true;
             }
@@ -83,43 +88,20 @@ namespace ComImpersonation.Analyzers.Analysis
                 statement = statement.Parent;
             }
 
-            BasicBlock? start = null;
-            int startIndex = -1;
-            foreach (BasicBlock block in graph.Blocks)
-            {
-                int index = block.Operations.IndexOf(statement);
-                if (index >= 0)
-                {
-                    start = block;
-                    startIndex = index;
-                    break;
-                }
-
-                if (block.BranchValue == statement)
-                {
-                    start = block;
-                    startIndex = block.Operations.Length;
-                    break;
-                }
-            }
-
-            if (start is null)
+            if (!facts.TryFind(statement, out BasicBlock start, out int startIndex))
             {
                 return true; // not found: in doubt, take it as read
-            }
-
-            foreach (BasicBlock block in graph.Blocks)
-            {
-                if (IsInHandler(block.EnclosingRegion) && BlockUses(block, 0, local) == Use.Read)
-                {
-                    return true;
-                }
             }
 
             // The rest of the assignment's own statement, then the rest of its block.
             Use use = ScanOperation(statement, local, assignment);
             if (use == Use.None)
             {
+                if (!facts.TakeSteps(start.Operations.Length - startIndex))
+                {
+                    return true; // out of budget: in doubt, take it as read
+                }
+
                 use = BlockUses(start, startIndex + 1, local);
             }
 
@@ -128,16 +110,23 @@ namespace ComImpersonation.Analyzers.Analysis
                 return use == Use.Read;
             }
 
+            ControlFlowGraph graph = facts.Graph;
             var visited = new HashSet<int>();
             var pending = new Stack<BasicBlock>();
             var afterFinally = new Dictionary<ControlFlowRegion, List<BasicBlock>>();
             PushSuccessors(graph, start, pending, afterFinally);
             while (pending.Count > 0)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 BasicBlock block = pending.Pop();
                 if (!visited.Add(block.Ordinal))
                 {
                     continue;
+                }
+
+                if (!facts.TakeSteps(1 + block.Operations.Length))
+                {
+                    return true; // out of budget: in doubt, take it as read
                 }
 
                 switch (BlockUses(block, 0, local))
@@ -243,55 +232,73 @@ namespace ComImpersonation.Analyzers.Analysis
         private static Use ScanOperation(IOperation root, ILocalSymbol local, IOperation? after)
         {
             bool started = after is null;
-            var stack = new Stack<(IOperation Operation, bool Expanded)>();
-            stack.Push((root, false));
-            while (stack.Count > 0)
+            foreach (IOperation operation in InEvaluationOrder(root))
             {
-                (IOperation operation, bool expanded) = stack.Pop();
-                if (!expanded)
-                {
-                    stack.Push((operation, true));
-                    var children = new List<IOperation>(operation.ChildOperations);
-                    for (int i = children.Count - 1; i >= 0; i--)
-                    {
-                        stack.Push((children[i], false));
-                    }
-
-                    continue;
-                }
-
                 if (!started)
                 {
                     started = operation == after;
                     continue;
                 }
 
-                switch (operation)
+                if (UseAt(operation, out ILocalSymbol? used) is var kind and not Use.None
+                    && SymbolEqualityComparer.Default.Equals(used, local))
                 {
-                    case ILocalReferenceOperation reference when SymbolEqualityComparer.Default.Equals(reference.Local, local):
-                        if (reference.Parent is ISimpleAssignmentOperation assigned && assigned.Target == reference)
-                        {
-                            break; // a write: counted when the assignment completes
-                        }
-
-                        if (reference.Parent is IArgumentOperation { Parameter.RefKind: RefKind.Out })
-                        {
-                            break;
-                        }
-
-                        return Use.Read;
-
-                    case ISimpleAssignmentOperation write when write.Target is ILocalReferenceOperation target
-                        && SymbolEqualityComparer.Default.Equals(target.Local, local):
-                        return Use.Written;
-
-                    case IArgumentOperation { Parameter.RefKind: RefKind.Out, Value: ILocalReferenceOperation target }
-                        when SymbolEqualityComparer.Default.Equals(target.Local, local):
-                        return Use.Written;
+                    return kind;
                 }
             }
 
             return Use.None;
+        }
+
+        /// <summary>How <paramref name="operation"/> itself (not its operands) uses a local, and which.</summary>
+        private static Use UseAt(IOperation operation, out ILocalSymbol? local)
+        {
+            switch (operation)
+            {
+                case ILocalReferenceOperation reference:
+                    local = reference.Local;
+                    if (reference.Parent is ISimpleAssignmentOperation assigned && assigned.Target == reference)
+                    {
+                        return Use.None; // a write: counted when the assignment completes
+                    }
+
+                    return reference.Parent is IArgumentOperation { Parameter.RefKind: RefKind.Out } ? Use.None : Use.Read;
+
+                case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target }:
+                    local = target.Local;
+                    return Use.Written;
+
+                case IArgumentOperation { Parameter.RefKind: RefKind.Out, Value: ILocalReferenceOperation target }:
+                    local = target.Local;
+                    return Use.Written;
+
+                default:
+                    local = null;
+                    return Use.None;
+            }
+        }
+
+        /// <summary>Every operation in <paramref name="root"/>, operands before the operation that uses them.</summary>
+        private static IEnumerable<IOperation> InEvaluationOrder(IOperation root)
+        {
+            var stack = new Stack<(IOperation Operation, bool Expanded)>();
+            stack.Push((root, false));
+            while (stack.Count > 0)
+            {
+                (IOperation operation, bool expanded) = stack.Pop();
+                if (expanded)
+                {
+                    yield return operation;
+                    continue;
+                }
+
+                stack.Push((operation, true));
+                var children = new List<IOperation>(operation.ChildOperations);
+                for (int i = children.Count - 1; i >= 0; i--)
+                {
+                    stack.Push((children[i], false));
+                }
+            }
         }
 
         private static bool IsInHandler(ControlFlowRegion? region)
@@ -301,25 +308,6 @@ namespace ComImpersonation.Analyzers.Analysis
                 if (current.Kind is ControlFlowRegionKind.Catch or ControlFlowRegionKind.Filter or ControlFlowRegionKind.Finally)
                 {
                     return true;
-                }
-            }
-
-            return false;
-        }
-
-        private static bool IsCaptured(ILocalSymbol local, SyntaxNode codeBlock)
-        {
-            foreach (SyntaxNode node in codeBlock.DescendantNodes())
-            {
-                if (node is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)
-                {
-                    foreach (SyntaxNode inner in node.DescendantNodes())
-                    {
-                        if (inner is IdentifierNameSyntax identifier && identifier.Identifier.ValueText == local.Name)
-                        {
-                            return true;
-                        }
-                    }
                 }
             }
 
@@ -394,6 +382,130 @@ namespace ComImpersonation.Analyzers.Analysis
             }
 
             return false;
+        }
+        /// <summary>
+        /// What the questions about one body's locals share, computed once per body: the names that lambdas and
+        /// local functions mention, the locals that handler regions read, where each statement is, and a budget of
+        /// search steps (like the flow analysis', linear in the graph's size: 200 + 64 × its blocks and operations) for
+        /// all the searches together.
+        /// </summary>
+        private sealed class BodyUses
+        {
+            private readonly SyntaxNode _codeBlock;
+            private HashSet<string>? _capturedNames;
+            private HashSet<ILocalSymbol>? _readInHandlers;
+            private Dictionary<IOperation, (BasicBlock Block, int Index)>? _statements;
+            private long _budget;
+
+            public BodyUses(ControlFlowGraph graph, SyntaxNode codeBlock)
+            {
+                Graph = graph;
+                _codeBlock = codeBlock;
+                long size = graph.Blocks.Length;
+                foreach (BasicBlock block in graph.Blocks)
+                {
+                    size += block.Operations.Length;
+                }
+
+                _budget = 200L + (64L * size);
+            }
+
+            public ControlFlowGraph Graph { get; }
+
+            /// <summary>Charges <paramref name="steps"/> (blocks and operations looked at); false once the budget is spent.</summary>
+            public bool TakeSteps(int steps) => (_budget -= steps) >= 0;
+
+            public bool IsCaptured(ILocalSymbol local)
+            {
+                if (_capturedNames is null)
+                {
+                    _capturedNames = new HashSet<string>(System.StringComparer.Ordinal);
+                    foreach (SyntaxNode node in _codeBlock.DescendantNodes(n => n is not AnonymousFunctionExpressionSyntax and not LocalFunctionStatementSyntax))
+                    {
+                        if (node is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)
+                        {
+                            foreach (SyntaxNode inner in node.DescendantNodes())
+                            {
+                                if (inner is IdentifierNameSyntax identifier)
+                                {
+                                    _capturedNames.Add(identifier.Identifier.ValueText);
+                                }
+                            }
+                        }
+                    }
+                }
+
+                return _capturedNames.Contains(local.Name);
+            }
+
+            /// <summary>A <c>catch</c>, filter or <c>finally</c> block whose first use of <paramref name="local"/> reads it.</summary>
+            public bool IsReadInHandler(ILocalSymbol local)
+            {
+                if (_readInHandlers is null)
+                {
+                    _readInHandlers = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+                    foreach (BasicBlock block in Graph.Blocks)
+                    {
+                        if (!IsInHandler(block.EnclosingRegion))
+                        {
+                            continue;
+                        }
+
+                        var seen = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+                        foreach (IOperation root in RootsOf(block))
+                        {
+                            foreach (IOperation operation in InEvaluationOrder(root))
+                            {
+                                if (UseAt(operation, out ILocalSymbol? used) is var kind and not Use.None && seen.Add(used!) && kind == Use.Read)
+                                {
+                                    _readInHandlers.Add(used!);
+                                }
+                            }
+                        }
+                    }
+                }
+
+                return _readInHandlers.Contains(local);
+            }
+
+            /// <summary>The block whose operations (or branch value) include <paramref name="statement"/>, and its index there.</summary>
+            public bool TryFind(IOperation statement, out BasicBlock block, out int index)
+            {
+                if (_statements is null)
+                {
+                    _statements = new Dictionary<IOperation, (BasicBlock, int)>();
+                    foreach (BasicBlock candidate in Graph.Blocks)
+                    {
+                        for (int i = 0; i < candidate.Operations.Length; i++)
+                        {
+                            _statements[candidate.Operations[i]] = (candidate, i);
+                        }
+
+                        if (candidate.BranchValue is { } branchValue)
+                        {
+                            _statements[branchValue] = (candidate, candidate.Operations.Length);
+                        }
+                    }
+                }
+
+                bool found = _statements.TryGetValue(statement, out (BasicBlock Block, int Index) at);
+                block = at.Block;
+                index = at.Index;
+                return found;
+            }
+
+            private static IEnumerable<IOperation> RootsOf(BasicBlock block)
+            {
+                foreach (IOperation operation in block.Operations)
+                {
+                    yield return operation;
+                }
+
+                if (block.BranchValue is { } branchValue)
+                {
+                    yield return branchValue;
+                }
+            }
         }
     }
 }

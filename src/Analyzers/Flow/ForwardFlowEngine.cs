@@ -28,6 +28,10 @@ namespace ComImpersonation.Analyzers.Flow
 
         private readonly Dictionary<NodeKey, TState> _inputs = new Dictionary<NodeKey, TState>();
         private readonly Dictionary<ThrownKey, TState> _thrown = new Dictionary<ThrownKey, TState>();
+
+        // The contexts under which something was thrown in each try region: seeding a region's handlers looks only at
+        // its own entries, so the cost stays linear in the number of try regions.
+        private readonly Dictionary<ControlFlowRegion, List<FlowContext?>> _thrownContexts = new Dictionary<ControlFlowRegion, List<FlowContext?>>();
         private readonly List<FlowContext?>[] _contextsByBlock;
         private readonly Queue<NodeKey> _worklist = new Queue<NodeKey>();
         private readonly HashSet<NodeKey> _queued = new HashSet<NodeKey>();
@@ -182,11 +186,14 @@ namespace ComImpersonation.Analyzers.Flow
                     // An exception can also come before anything in the try ran (an asynchronous one, or one the
                     // model does not see as a throw point): the handler sees the try's entry state too.
                     TState thrown = _inputs[new NodeKey(tryRegion.FirstBlockOrdinal, entryContext)];
-                    foreach (KeyValuePair<ThrownKey, TState> entry in _thrown)
+                    if (_thrownContexts.TryGetValue(tryRegion, out List<FlowContext?>? thrownContexts))
                     {
-                        if (ReferenceEquals(entry.Key.Try, tryRegion) && FlowContext.IsWithin(entry.Key.Context, entryContext))
+                        foreach (FlowContext? thrownContext in thrownContexts)
                         {
-                            thrown = _domain.Join(thrown, entry.Value);
+                            if (FlowContext.IsWithin(thrownContext, entryContext))
+                            {
+                                thrown = _domain.Join(thrown, _thrown[new ThrownKey(tryRegion, thrownContext)]);
+                            }
                         }
                     }
 
@@ -247,7 +254,20 @@ namespace ComImpersonation.Analyzers.Flow
                 }
 
                 var key = new ThrownKey(current, context);
-                _thrown[key] = _thrown.TryGetValue(key, out TState previous) ? _domain.Join(previous, state) : state;
+                if (_thrown.TryGetValue(key, out TState previous))
+                {
+                    _thrown[key] = _domain.Join(previous, state);
+                }
+                else
+                {
+                    _thrown[key] = state;
+                    if (!_thrownContexts.TryGetValue(current, out List<FlowContext?>? contexts))
+                    {
+                        _thrownContexts[current] = contexts = new List<FlowContext?>();
+                    }
+
+                    contexts.Add(context);
+                }
 
                 // A finally brings the exception on when it ends; a catch of every exception stops it. Typed
                 // catches may not match: the exception may also go on to the next enclosing try, or out.
