@@ -19,17 +19,17 @@ namespace ComImpersonation.Analyzers.Tests.Robustness
     /// its code action) nor fail to finish within <see cref="RobustnessHarness.StepLimit"/>.
     /// </summary>
     /// <remarks>
-    /// <para>Inputs (<see cref="RobustnessCorpus"/>): the 7 files of samples/AsyncComServer (each mutated in the sample's
-    /// project), the 20 files of the valid-code corpus, and one call object per interop flavour (18) on which every
-    /// rule reports, so that every fix is offered.</para>
-    /// <para>Mutants, with the counts CI runs: 8,020 in all. Measured on the 2-core machine in Release: about 70 s for
-    /// this test run alone, 45 s to 1.5 minutes within the whole suite (which then takes about 2.5 minutes). The mutants' analyses find about
-    /// 3,100 diagnostics in the members they touch, and about 2,000 fixes are applied and analysed again (a method with a
-    /// compile error gets no diagnostic, so most fixes run on mutants that still compile there).</para>
+    /// <para>Inputs (<see cref="RobustnessCorpus"/>): the 8 files of samples/AsyncComServer (each mutated in the sample's
+    /// project), the 20 files of the valid-code corpus, and one call object per interop flavour (18 COM, 13 of the other
+    /// impersonation APIs) on which every rule reports, so that every fix is offered.</para>
+    /// <para>Mutants, with the counts CI runs: 10,646 in all. Measured on the 2-core machine in Release: about 105 s for
+    /// this test run alone. The mutants' analyses find about 4,000 diagnostics in the members they touch, and about 2,800
+    /// fixes are applied and analysed again (a method with a compile error gets no diagnostic, so most fixes run on
+    /// mutants that still compile there).</para>
     /// <list type="bullet">
-    /// <item>every prefix of every sample file that ends at a token (<see cref="SamplePrefixStride"/> = 1: 2,270);</item>
+    /// <item>every prefix of every sample file that ends at a token (<see cref="SamplePrefixStride"/> = 1: 2,796);</item>
     /// <item><see cref="RandomPerSampleFile"/> (150) random mutants per sample file, <see cref="RandomPerValidCodeFile"/> (100)
-    /// per valid-code file and <see cref="RandomPerFlavour"/> (150) per flavour call object (5,750 in all): one to three
+    /// per valid-code file and <see cref="RandomPerFlavour"/> (150) per flavour call object (7,850 in all): one to three
     /// edits each, of token deletions, insertions (structural tokens such as braces, <c>return</c>, <c>goto</c>, <c>await</c>,
     /// <c>finally</c>, <c>yield</c>, preprocessor lines, or any token of the file), duplications of up to 20 tokens
     /// (in place or elsewhere) and swaps (see <see cref="Mutator"/>).</item>

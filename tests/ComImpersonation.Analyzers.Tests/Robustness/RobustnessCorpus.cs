@@ -187,6 +187,18 @@ namespace ComImpersonation.Analyzers.Tests.Robustness
                 targets.Add(new MutationTarget("flavour " + name, project, target, callObject));
             }
 
+            // The other impersonation APIs (advapi32, user32, rpcrt4), but an unsafe call object: async code cannot be.
+            foreach (string name in ((IEnumerable<object[]>)TokenFlavours.AsyncNames).Select(row => (string)row[0]))
+            {
+                Flavour flavour = TokenFlavours.Get(name);
+                string callObject = TokenCode.Class(flavour, RuleMembers(flavour));
+                var files = flavour.Declarations.Select((text, i) => ("Declarations" + i + ".cs", text)).ToList();
+                files.Add(("CallObject.cs", callObject));
+                Project project = RobustnessHarness.CreateProject(name, files);
+                DocumentId target = project.Documents.Single(d => d.Name == "CallObject.cs").Id;
+                targets.Add(new MutationTarget("flavour " + name, project, target, callObject));
+            }
+
             return targets;
         }
     }
