@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Threading;
 using ComImpersonation.Analyzers.Analysis;
 using ComImpersonation.Analyzers.Api;
 using ComImpersonation.Analyzers.Rules;
@@ -32,7 +33,7 @@ namespace ComImpersonation.Analyzers
                     return; // nothing in this compilation can impersonate or signal
                 }
 
-                var summaries = new MethodSummaries(start.Compilation, api, start.CancellationToken);
+                var summaries = new MethodSummaries(start.Compilation, api);
                 start.RegisterCodeBlockAction(block => AnalyzeCodeBlock(block, api, summaries));
             });
         }
@@ -45,7 +46,7 @@ namespace ComImpersonation.Analyzers
             }
 
             ApiOptions options = ApiOptions.Read(context.Options.AnalyzerConfigOptionsProvider.GetOptions(context.CodeBlock.SyntaxTree));
-            if (!MentionsCandidate(context.CodeBlock, api, options, summaries))
+            if (!MentionsCandidate(context.CodeBlock, api, options, summaries, context.CancellationToken))
             {
                 return;
             }
@@ -98,7 +99,7 @@ namespace ComImpersonation.Analyzers
         /// The syntactic pre-check: does the block call anything by a name the API model could recognise, or hand a
         /// method group to an API that may run it on another thread?
         /// </summary>
-        private static bool MentionsCandidate(SyntaxNode codeBlock, ApiModel api, ApiOptions options, MethodSummaries summaries)
+        private static bool MentionsCandidate(SyntaxNode codeBlock, ApiModel api, ApiOptions options, MethodSummaries summaries, CancellationToken cancellationToken)
         {
             foreach (SyntaxNode node in codeBlock.DescendantNodes())
             {
@@ -107,7 +108,7 @@ namespace ComImpersonation.Analyzers
                     case InvocationExpressionSyntax invocation when ApiModel.InvokedName(invocation) is { } name:
                         if (api.CandidateNames.Contains(name)
                             || (options.HasAdditionalMethods && options.NamesMethod(name))
-                            || (options.InterproceduralDepth > 0 && summaries.MayBeWrapperName(name))
+                            || (options.InterproceduralDepth > 0 && summaries.MayBeWrapperName(name, cancellationToken))
                             || (ApiModel.IsThreadHandoffName(name) && PassesMethodGroup(invocation.ArgumentList)))
                         {
                             return true;
@@ -116,7 +117,7 @@ namespace ComImpersonation.Analyzers
                         break;
 
                     case ObjectCreationExpressionSyntax { Type: var type } when options.InterproceduralDepth > 0
-                        && MethodSummaries.RightmostName(type) is { } typeName && summaries.MayBeWrapperName(typeName):
+                        && MethodSummaries.RightmostName(type) is { } typeName && summaries.MayBeWrapperName(typeName, cancellationToken):
                         return true; // a scope: its constructor impersonates
 
                     case BaseObjectCreationExpressionSyntax creation when creation.ArgumentList is { } arguments:

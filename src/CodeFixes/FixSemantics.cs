@@ -297,7 +297,7 @@ namespace ComImpersonation.CodeFixes
             {
                 // Cached beyond one fix, so not tied to one fix's cancellation.
                 ApiModel? api = ApiModel.TryCreate(compilation, provider, CancellationToken.None);
-                return new CompilationModels(api, api is null ? null : new MethodSummaries(compilation, api, CancellationToken.None));
+                return new CompilationModels(api, api is null ? null : new MethodSummaries(compilation, api));
             }
         }
     }

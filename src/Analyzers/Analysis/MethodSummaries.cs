@@ -70,13 +70,14 @@ namespace ComImpersonation.Analyzers.Analysis
         private readonly ConcurrentDictionary<(IMethodSymbol Method, int Depth, ApiOptions Options), MethodSummary> _cache =
             new ConcurrentDictionary<(IMethodSymbol, int, ApiOptions), MethodSummary>(new KeyComparer());
 
-        private readonly Lazy<HashSet<string>> _wrapperNames;
+        // Computed on first use with the asking code block's cancellation token and published once complete: a
+        // cancelled computation is not cached, so it cannot fail later requests with a stale cancellation.
+        private HashSet<string>? _wrapperNames;
 
-        public MethodSummaries(Compilation compilation, ApiModel api, CancellationToken cancellationToken)
+        public MethodSummaries(Compilation compilation, ApiModel api)
         {
             _compilation = compilation;
             _api = api;
-            _wrapperNames = new Lazy<HashSet<string>>(() => CollectWrapperNames(cancellationToken), LazyThreadSafetyMode.ExecutionAndPublication);
         }
 
         /// <summary>
@@ -84,7 +85,17 @@ namespace ComImpersonation.Analyzers.Analysis
         /// or through such methods, something the API model recognises. A body that calls none of them and nothing
         /// recognised needs no analysis. Computed once per compilation from syntax alone.
         /// </summary>
-        public bool MayBeWrapperName(string name) => _wrapperNames.Value.Contains(name);
+        public bool MayBeWrapperName(string name, CancellationToken cancellationToken)
+        {
+            HashSet<string>? names = Volatile.Read(ref _wrapperNames);
+            if (names is null)
+            {
+                names = CollectWrapperNames(cancellationToken);
+                names = Interlocked.CompareExchange(ref _wrapperNames, names, null) ?? names;
+            }
+
+            return names.Contains(name);
+        }
 
         private HashSet<string> CollectWrapperNames(CancellationToken cancellationToken)
         {
