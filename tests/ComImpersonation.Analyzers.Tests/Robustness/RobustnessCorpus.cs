@@ -179,27 +179,27 @@ namespace ComImpersonation.Analyzers.Tests.Robustness
             {
                 // Async code cannot be unsafe in C# 12: vtable flavours reach their structs through ref properties.
                 Flavour flavour = RuleCode.AwaitFriendly(RuleCode.Get(name));
-                string callObject = RuleCode.Class(flavour, RuleMembers(flavour));
-                var files = flavour.Declarations.Select((text, i) => ("Declarations" + i + ".cs", text)).ToList();
-                files.Add(("CallObject.cs", callObject));
-                Project project = RobustnessHarness.CreateProject(name, files);
-                DocumentId target = project.Documents.Single(d => d.Name == "CallObject.cs").Id;
-                targets.Add(new MutationTarget("flavour " + name, project, target, callObject));
+                targets.Add(FlavourTarget(flavour, RuleCode.Class(flavour, RuleMembers(flavour))));
             }
 
             // The other impersonation APIs (advapi32, user32, rpcrt4), but an unsafe call object: async code cannot be.
             foreach (string name in ((IEnumerable<object[]>)TokenFlavours.AsyncNames).Select(row => (string)row[0]))
             {
                 Flavour flavour = TokenFlavours.Get(name);
-                string callObject = TokenCode.Class(flavour, RuleMembers(flavour));
-                var files = flavour.Declarations.Select((text, i) => ("Declarations" + i + ".cs", text)).ToList();
-                files.Add(("CallObject.cs", callObject));
-                Project project = RobustnessHarness.CreateProject(name, files);
-                DocumentId target = project.Documents.Single(d => d.Name == "CallObject.cs").Id;
-                targets.Add(new MutationTarget("flavour " + name, project, target, callObject));
+                targets.Add(FlavourTarget(flavour, TokenCode.Class(flavour, RuleMembers(flavour))));
             }
 
             return targets;
+        }
+
+        /// <summary>A flavour's declarations and <paramref name="callObject"/> in one project; the call object is mutated.</summary>
+        private static MutationTarget FlavourTarget(Flavour flavour, string callObject)
+        {
+            var files = flavour.Declarations.Select((text, i) => ("Declarations" + i + ".cs", text)).ToList();
+            files.Add(("CallObject.cs", callObject));
+            Project project = RobustnessHarness.CreateProject(flavour.Name, files);
+            DocumentId target = project.Documents.Single(d => d.Name == "CallObject.cs").Id;
+            return new MutationTarget("flavour " + flavour.Name, project, target, callObject);
         }
     }
 }
