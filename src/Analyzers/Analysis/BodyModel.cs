@@ -450,7 +450,7 @@ namespace ComImpersonation.Analyzers.Analysis
                     CollectHandoffs(invocation, invocation.Arguments, target);
                 }
 
-                if (_session.Api.ImpersonatedRunnerOf(target) is { } runner && RunsAsyncDelegate(invocation) && IsDropped(invocation))
+                if (_session.Api.ImpersonatedRunnerOf(target) is { } runner && RunsAsyncDelegate(invocation) && OperationValues.IsDiscarded(invocation))
                 {
                     _droppedRuns.Add(new DroppedImpersonatedRun(invocation, runner));
                 }
@@ -576,19 +576,6 @@ namespace ComImpersonation.Analyzers.Analysis
                 }
 
                 return false;
-            }
-
-            /// <summary>The call's value is thrown away: an expression statement, or assigned to <c>_</c>.</summary>
-            private static bool IsDropped(IOperation call)
-            {
-                IOperation value = call;
-                while (value.Parent is IConversionOperation or IParenthesizedOperation)
-                {
-                    value = value.Parent;
-                }
-
-                return value.Parent is IExpressionStatementOperation
-                    || (value.Parent is ISimpleAssignmentOperation { Target: IDiscardOperation } discard && discard.Value == value);
             }
 
             private static IOperation DelegateTarget(IOperation value)

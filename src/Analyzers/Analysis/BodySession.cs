@@ -57,13 +57,7 @@ namespace ComImpersonation.Analyzers.Analysis
                 return MethodSummary.Opaque;
             }
 
-            if (target.ContainingType is { TypeKind: TypeKind.Interface }
-                && instance is not null
-                && ResultChecks.Unwrap(instance).Type is INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct } receiverType
-                && receiverType.FindImplementationForInterfaceMember(target) is IMethodSymbol implementation)
-            {
-                target = implementation;
-            }
+            target = OperationValues.ImplementationOnReceiver(target, instance);
 
             return Summaries.Get(target, Depth, Options, CancellationToken);
         }

@@ -1,3 +1,4 @@
+using ComImpersonation.Analyzers.Api;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -90,23 +91,7 @@ namespace ComImpersonation.Analyzers.Analysis
         }
 
         /// <summary>Removes conversions and parentheses, which do not change what a value says about success.</summary>
-        public static IOperation Unwrap(IOperation operation)
-        {
-            while (true)
-            {
-                switch (operation)
-                {
-                    case IConversionOperation conversion:
-                        operation = conversion.Operand;
-                        continue;
-                    case IParenthesizedOperation parenthesized:
-                        operation = parenthesized.Operand;
-                        continue;
-                    default:
-                        return operation;
-                }
-            }
-        }
+        public static IOperation Unwrap(IOperation operation) => OperationValues.WithoutConversions(operation);
 
         private static bool TryGetComparison(IBinaryOperation binary, out IOperation tested, out bool failureWhenTrue, out ResultTestKind kind)
         {

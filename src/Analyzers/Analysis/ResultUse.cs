@@ -51,18 +51,14 @@ namespace ComImpersonation.Analyzers.Analysis
 
         private static UncheckedResult? CheckValue(BodyUses facts, IOperation invocation, CancellationToken cancellationToken)
         {
-            IOperation value = invocation;
-            while (value.Parent is IConversionOperation or IParenthesizedOperation)
+            if (OperationValues.IsDiscarded(invocation))
             {
-                value = value.Parent;
+                return UncheckedResult.Discarded;
             }
 
+            IOperation value = OperationValues.WithEnclosingConversions(invocation);
             switch (value.Parent)
             {
-                case IExpressionStatementOperation:
-                    return UncheckedResult.Discarded;
-                case ISimpleAssignmentOperation { Target: IDiscardOperation } assignment when assignment.Value == value:
-                    return UncheckedResult.Discarded;
                 case ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment when assignment.Value == value:
                     return IsReadAfter(facts, assignment, local.Local, cancellationToken) ? null : UncheckedResult.NeverRead;
                 default:

@@ -200,15 +200,8 @@ namespace ComImpersonation.Analyzers.Api
             ApiCall call = Classify(target, options);
             if (!call.IsRecognized)
             {
-                if (target.ContainingType is { TypeKind: TypeKind.Interface }
-                    && invocation.Instance is { } instance
-                    && UnwrapConversions(instance).Type is INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct } receiverType
-                    && receiverType.FindImplementationForInterfaceMember(target) is IMethodSymbol implementation)
-                {
-                    return Classify(implementation, options);
-                }
-
-                return call;
+                IMethodSymbol implementation = OperationValues.ImplementationOnReceiver(target, invocation.Instance);
+                return SymbolEqualityComparer.Default.Equals(implementation, target) ? call : Classify(implementation, options);
             }
 
             switch (call.ArgumentRule)
@@ -232,7 +225,7 @@ namespace ComImpersonation.Analyzers.Api
         /// </summary>
         private static bool IsSavedThreadToken(IOperation token, IInvocationOperation setThreadToken, SemanticModel semanticModel)
         {
-            if (UnwrapConversions(token) is not ILocalReferenceOperation { Local: var local }
+            if (OperationValues.WithoutConversions(token) is not ILocalReferenceOperation { Local: var local }
                 || setThreadToken.Syntax.SyntaxTree != semanticModel.SyntaxTree
                 || setThreadToken.Syntax.FirstAncestorOrSelf<MemberDeclarationSyntax>() is not { } member)
             {
@@ -294,7 +287,7 @@ namespace ComImpersonation.Analyzers.Api
         /// </summary>
         private static bool IsNoHandle(IOperation value)
         {
-            value = UnwrapConversions(value);
+            value = OperationValues.WithoutConversions(value);
             if (value.ConstantValue.HasValue)
             {
                 return value.ConstantValue.Value switch
@@ -319,15 +312,6 @@ namespace ComImpersonation.Analyzers.Api
             };
         }
 
-        private static IOperation UnwrapConversions(IOperation operation)
-        {
-            while (operation is IConversionOperation or IParenthesizedOperation)
-            {
-                operation = operation is IConversionOperation conversion ? conversion.Operand : ((IParenthesizedOperation)operation).Operand;
-            }
-
-            return operation;
-        }
 
         /// <summary>True when <paramref name="method"/> runs its delegate arguments on another thread.</summary>
         public bool IsThreadHandoff(IMethodSymbol method)

@@ -226,17 +226,10 @@ namespace ComImpersonation.CodeFixes.Fixes
             }
         }
 
-        private static SyntaxNode? CheckAfter(SyntaxNode root, StatementSyntax statement, ExpressionSyntax result, ResultShape shape, ITypeSymbol resultType, SemanticModel model)
-        {
-            if (!StatementList.TryGet(statement, out StatementList list, out int index)
-                || Check(result, shape, resultType, model, statement.Span.End) is not { } check)
-            {
-                return null;
-            }
-
-            StatementSyntax checkStatement = SyntaxFactory.ExpressionStatement(check).WithAdditionalAnnotations(Formatter.Annotation);
-            return root.ReplaceNode(list.Owner, list.With(list.Statements.Insert(index + 1, checkStatement)));
-        }
+        private static SyntaxNode? CheckAfter(SyntaxNode root, StatementSyntax statement, ExpressionSyntax result, ResultShape shape, ITypeSymbol resultType, SemanticModel model) =>
+            Check(result, shape, resultType, model, statement.Span.End) is { } check
+                ? InsertAfter(root, statement, SyntaxFactory.ExpressionStatement(check))
+                : null;
 
         /// <summary>The expression that throws when <paramref name="result"/> says failure, in the result type's own idiom.</summary>
         private static ExpressionSyntax? Check(ExpressionSyntax result, ResultShape shape, ITypeSymbol resultType, SemanticModel model, int position)
