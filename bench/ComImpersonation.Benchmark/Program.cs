@@ -1,0 +1,398 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Runtime.InteropServices;
+using System.Text;
+using ComImpersonation.Analyzers;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace ComImpersonation.Benchmark
+{
+    /// <summary>
+    /// The performance benchmark and its budgets (docs/performance.md). Usage:
+    /// <c>dotnet run -c Release --project bench/ComImpersonation.Benchmark [-- --quick] [--corpus a,b,c] [--markdown FILE]</c>.
+    /// Exits with 1 when a budget is missed, 2 on bad arguments or a broken corpus.
+    /// </summary>
+    internal static class Program
+    {
+        private const double BudgetOrdinaryPercent = 1.0;     // (a) wall over no-op < 1% of compile time
+        private const double BudgetCallbackVsCa2000 = 0.10;   // (b) our callback time < 1/10 of CA2000's
+        private const double BudgetWallVsCfgFloor = 1.2;      // (b) our wall over no-op within 1.2x the CFG floor's
+        private const double BudgetPerStatementGrowth = 2.0;  // (c) per-statement time at 10,000 within 2x of 1,000
+
+        private static int Main(string[] args)
+        {
+            bool quick = args.Contains("--quick");
+            string? markdownPath = ValueOf(args, "--markdown");
+            string corpora = ValueOf(args, "--corpus") ?? "a,b,c";
+            if (ValueOf(args, "--dump") is { } dumpDirectory)
+            {
+                Corpora.Dump(dumpDirectory, quick);
+                return 0;
+            }
+
+            if (args.Contains("--help") || args.Contains("-h"))
+            {
+                Console.WriteLine("dotnet run -c Release --project bench/ComImpersonation.Benchmark [-- [--quick] [--corpus a,b,c] [--markdown FILE]]");
+                return 0;
+            }
+
+            var culture = CultureInfo.InvariantCulture;
+            CultureInfo.CurrentCulture = culture;
+            CultureInfo.DefaultThreadCurrentCulture = culture;
+
+            var report = new Report();
+            if (ValueOf(args, "--profile") is null)
+            {
+                report.Machine(quick);
+            }
+
+            ImmutableArray<MetadataReference> references = References.Net(out string referenceDirectory);
+            DiagnosticAnalyzer ca2000 = References.LoadCa2000(out string ca2000Directory);
+            report.Note($"Reference assemblies: {referenceDirectory} ({references.Length} assemblies)");
+            report.Note($"CA2000: {ca2000.GetType().FullName} from {ca2000Directory}");
+            report.Note($"Roslyn (host and analyzer): Microsoft.CodeAnalysis.CSharp {typeof(CSharpCompilation).Assembly.GetName().Version}");
+
+            var noOpAnalyzer = new NoOpAnalyzer();
+            var measurement = new Measurement(references, noOpAnalyzer) { Verbose = args.Contains("--verbose") };
+            var noOp = Configuration.With("no-op analyzer", noOpAnalyzer);
+            var cfgFloor = Configuration.With("CFG floor", new CfgFloorAnalyzer());
+            var ours = Configuration.With("ours (ImpersonationAnalyzer)", new ImpersonationAnalyzer());
+            var peer = Configuration.With("CA2000", ca2000);
+            var all = new[] { Configuration.CompileOnly, noOp, cfgFloor, ours, peer };
+
+            int warmUps = quick ? 1 : 2;
+            void Progress(string line) => Console.Error.WriteLine(line);
+
+            // --profile NAME: run one configuration over and over (for a profiler to watch), report nothing.
+            if (ValueOf(args, "--profile") is { } profiled)
+            {
+                Configuration chosen = all.First(c => c.Name.StartsWith(profiled, StringComparison.OrdinalIgnoreCase));
+                int repeat = int.Parse(ValueOf(args, "--iterations") ?? "10", CultureInfo.InvariantCulture);
+                var selected = new List<Corpus>();
+                if (corpora.Contains('a', StringComparison.Ordinal))
+                {
+                    selected.Add(Corpora.Ordinary(quick ? 300 : 1000));
+                }
+
+                if (corpora.Contains('b', StringComparison.Ordinal))
+                {
+                    selected.Add(Corpora.Com(quick ? 40 : 120, 5));
+                }
+
+                if (corpora.Contains('c', StringComparison.Ordinal))
+                {
+                    selected.Add(Corpora.BigMethod(int.Parse(ValueOf(args, "--statements") ?? "10000", CultureInfo.InvariantCulture)));
+                }
+
+                foreach (Corpus corpus in selected)
+                {
+                    Result result = measurement.Run(corpus, new[] { chosen }, 1, repeat, Progress)[chosen];
+                    Console.WriteLine($"{corpus.Name}, {chosen.Name}: wall {result.WallMs:F1} ms, CPU {result.CpuMs:F1} ms, callback {result.CallbackMs:F1} ms");
+                }
+
+                return 0;
+            }
+
+            try
+            {
+                if (corpora.Contains('a', StringComparison.Ordinal))
+                {
+                    Corpus corpus = Corpora.Ordinary(files: quick ? 300 : 1000);
+                    CheckCompiles(measurement, corpus);
+                    Progress($"{corpus.Name}: {Corpora.Describe(corpus).First()}");
+                    Dictionary<Configuration, Result> results = measurement.Run(corpus, all, warmUps, quick ? 3 : 11, Progress);
+                    report.Ordinary(corpus, results, noOp, ours);
+                }
+
+                if (corpora.Contains('b', StringComparison.Ordinal))
+                {
+                    Corpus corpus = Corpora.Com(files: quick ? 40 : 120, methodsPerFile: 5);
+                    CheckCompiles(measurement, corpus);
+                    Progress($"{corpus.Name}: {Corpora.Describe(corpus).First()}");
+                    Dictionary<Configuration, Result> results = measurement.Run(corpus, all, warmUps, quick ? 3 : 7, Progress);
+                    report.Com(corpus, results, noOp, cfgFloor, ours, peer);
+                }
+
+                if (corpora.Contains('c', StringComparison.Ordinal))
+                {
+                    var rows = new List<(Corpus Corpus, Dictionary<Configuration, Result> Results)>();
+                    foreach (int statements in new[] { 100, 1_000, 10_000 })
+                    {
+                        Corpus corpus = Corpora.BigMethod(statements);
+                        CheckCompiles(measurement, corpus);
+                        Progress($"{corpus.Name}: {Corpora.Describe(corpus).First()}");
+                        rows.Add((corpus, measurement.Run(corpus, new[] { Configuration.CompileOnly, noOp, cfgFloor, ours }, warmUps, quick ? 3 : 7, Progress)));
+                    }
+
+                    report.BigMethods(rows, noOp, cfgFloor, ours);
+                }
+            }
+            catch (CorpusException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return 2;
+            }
+
+            string text = report.Finish(Command(args));
+            Console.WriteLine(text);
+            if (markdownPath is not null)
+            {
+                File.WriteAllText(markdownPath, text);
+            }
+
+            foreach (string missed in report.Missed)
+            {
+                Console.Error.WriteLine("BUDGET MISSED: " + missed);
+            }
+
+            return report.Missed.Count == 0 ? 0 : 1;
+        }
+
+        private static string Command(string[] args) =>
+            "dotnet run -c Release --project bench/ComImpersonation.Benchmark" + (args.Length == 0 ? "" : " -- " + string.Join(" ", args));
+
+        private static void CheckCompiles(Measurement measurement, Corpus corpus)
+        {
+            Diagnostic[] errors = measurement.Errors(corpus).Take(5).ToArray();
+            if (errors.Length > 0)
+            {
+                throw new CorpusException($"The generated corpus {corpus.Name} does not compile:\n" + string.Join("\n", errors.Select(e => e.ToString())));
+            }
+        }
+
+        private static string? ValueOf(string[] args, string name)
+        {
+            int index = Array.IndexOf(args, name);
+            return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+        }
+
+        private sealed class CorpusException : Exception
+        {
+            public CorpusException(string message)
+                : base(message)
+            {
+            }
+        }
+
+        /// <summary>Builds the figures as Markdown (printed, and written with --markdown) and checks the budgets.</summary>
+        private sealed class Report
+        {
+            private readonly StringBuilder _text = new StringBuilder();
+            private readonly List<string> _budgets = new List<string>();
+
+            public List<string> Missed { get; } = new List<string>();
+
+            public void Machine(bool quick)
+            {
+                _text.AppendLine("### Machine").AppendLine();
+                _text.AppendLine($"- CPU: {CpuModel()}, {Environment.ProcessorCount} logical processors (`nproc`)");
+                _text.AppendLine($"- OS: {OsName()}");
+                _text.AppendLine($"- .NET: runtime {RuntimeInformation.FrameworkDescription}, SDK {SdkVersion()}");
+                _text.AppendLine($"- GC: {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}, non-concurrent");
+                _text.AppendLine($"- Run: {(quick ? "--quick (short, indicative only)" : "full")}, {DateTime.UtcNow:yyyy-MM-dd}; load average at start: {LoadAverage()}");
+            }
+
+            public void Note(string line) => _text.AppendLine($"- {line}");
+
+            public void Ordinary(Corpus corpus, Dictionary<Configuration, Result> results, Configuration noOp, Configuration ours)
+            {
+                double compile = CompileMs(results);
+                Table(corpus, results, compile);
+                Result our = results[ours];
+                double percent = 100 * our.OverNoOpMs / compile;
+                Budget(
+                    "(a) ordinary code: our wall time over the no-op analyzer < 1% of compile time",
+                    $"{our.OverNoOpMs:F1} ms = {percent:F2}% of {compile:F0} ms",
+                    percent < BudgetOrdinaryPercent);
+                if (our.Diagnostics.Values.Sum() != 0)
+                {
+                    Missed.Add($"(a) ours reported {our.Diagnostics.Values.Sum()} diagnostics on code without COM");
+                }
+            }
+
+            public void Com(Corpus corpus, Dictionary<Configuration, Result> results, Configuration noOp, Configuration cfgFloor, Configuration ours, Configuration peer)
+            {
+                double compile = CompileMs(results);
+                Table(corpus, results, compile);
+                Result our = results[ours];
+                Result ca2000 = results[peer];
+                Result floor = results[cfgFloor];
+                double callbackRatio = our.CallbackMs / ca2000.CallbackMs;
+                double wallRatio = our.OverNoOpMs / floor.OverNoOpMs;
+                _text.AppendLine($"- ours / CA2000, callback time: **{callbackRatio:F3}** ({our.CallbackMs:F0} ms / {ca2000.CallbackMs:F0} ms)");
+                _text.AppendLine($"- ours / CFG floor, wall time over the no-op analyzer: **{wallRatio:F2}** ({our.OverNoOpMs:F0} ms / {floor.OverNoOpMs:F0} ms)");
+                _text.AppendLine($"- ours / CFG floor, total wall time: {our.WallMs / floor.WallMs:F2}");
+                _text.AppendLine($"- ours: {Describe(our.Diagnostics)} on {corpus.SeededDefects} methods written with a defect; CA2000: {Describe(ca2000.Diagnostics)}");
+                _text.AppendLine();
+                Budget(
+                    "(b) COM code: our callback time < 1/10 of CA2000's",
+                    $"ratio {callbackRatio:F3}",
+                    callbackRatio < BudgetCallbackVsCa2000);
+                Budget(
+                    "(b) COM code: our wall time over the no-op analyzer within 1.2x of the CFG floor's",
+                    $"ratio {wallRatio:F2}",
+                    wallRatio <= BudgetWallVsCfgFloor);
+                if (corpus.SeededDefects > 0 && our.Diagnostics.Values.Sum() == 0)
+                {
+                    Missed.Add("(b) ours reported nothing on the methods written with a defect: it did not run");
+                }
+            }
+
+            public void BigMethods(List<(Corpus Corpus, Dictionary<Configuration, Result> Results)> rows, Configuration noOp, Configuration cfgFloor, Configuration ours)
+            {
+                _text.AppendLine().AppendLine("### (c) One method of N statements").AppendLine();
+                _text.AppendLine("| Statements | Compile (ms) | Ours: callback (ms) | Ours: callback per statement (µs) | Ours: wall over no-op (ms) | per statement (µs) | CFG floor: wall over no-op per statement (µs) | Ours: diagnostics |");
+                _text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---|");
+                var perStatement = new Dictionary<int, double>();
+                var wallPerStatement = new Dictionary<int, double>();
+                foreach ((Corpus corpus, Dictionary<Configuration, Result> results) in rows)
+                {
+                    Result our = results[ours];
+                    Result floor = results[cfgFloor];
+                    int n = corpus.Statements;
+                    double callbackPer = 1000 * our.CallbackMs / n;
+                    double wallPer = 1000 * our.OverNoOpMs / n;
+                    perStatement[Nominal(n)] = callbackPer;
+                    wallPerStatement[Nominal(n)] = wallPer;
+                    _text.AppendLine($"| {n:N0} | {CompileMs(results):F0} | {our.CallbackMs:F1} | {callbackPer:F2} | {our.OverNoOpMs:F1} | {wallPer:F2} | {1000 * floor.OverNoOpMs / n:F2} | {Describe(our.Diagnostics)} |");
+                }
+
+                _text.AppendLine();
+                if (perStatement.TryGetValue(1_000, out double at1k) && perStatement.TryGetValue(10_000, out double at10k))
+                {
+                    double growth = at10k / at1k;
+                    _text.AppendLine($"- callback time per statement, 10,000 / 1,000: **{growth:F2}**; wall over no-op per statement, 10,000 / 1,000: {wallPerStatement[10_000] / wallPerStatement[1_000]:F2}");
+                    _text.AppendLine();
+                    Budget(
+                        "(c) one big method: our time per statement at 10,000 statements within 2x of that at 1,000",
+                        $"ratio {growth:F2} ({at10k:F2} µs / {at1k:F2} µs)",
+                        growth <= BudgetPerStatementGrowth);
+                }
+            }
+
+            private static int Nominal(int statements) => statements < 500 ? 100 : statements < 5000 ? 1_000 : 10_000;
+
+            public string Finish(string command)
+            {
+                _text.AppendLine().AppendLine("### Budgets").AppendLine();
+                foreach (string line in _budgets)
+                {
+                    _text.AppendLine(line);
+                }
+
+                _text.AppendLine().AppendLine($"Load average at the end: {LoadAverage()}. Reproduce: `{command}`");
+                return _text.ToString();
+            }
+
+            private void Budget(string name, string figure, bool holds)
+            {
+                _budgets.Add($"- {name}: {figure} — **{(holds ? "holds" : "MISSED")}**");
+                if (!holds)
+                {
+                    Missed.Add($"{name}: {figure}");
+                }
+            }
+
+            private void Table(Corpus corpus, Dictionary<Configuration, Result> results, double compile)
+            {
+                _text.AppendLine().AppendLine($"### {corpus.Name}").AppendLine();
+                _text.AppendLine($"{Corpora.Describe(corpus).First()}; medians of {results.Values.First().Samples.Count} iterations.").AppendLine();
+                _text.AppendLine("| Configuration | Wall (ms) | Wall over no-op (ms) | … % of compile | Callback (ms) | … % of compile | CPU (ms) | Diagnostics |");
+                _text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---|");
+                foreach ((Configuration configuration, Result result) in results)
+                {
+                    if (configuration.Analyzer is null)
+                    {
+                        _text.AppendLine($"| {configuration.Name} | {result.WallMs:F0} | | | | | {result.CpuMs:F0} | |");
+                        continue;
+                    }
+
+                    _text.AppendLine($"| {configuration.Name} | {result.WallMs:F0} | {result.OverNoOpMs:F1} | {100 * result.OverNoOpMs / compile:F2}% | {result.CallbackMs:F1} | {100 * result.CallbackMs / compile:F2}% | {result.CpuMs:F0} | {Describe(result.Diagnostics)} |");
+                }
+
+                _text.AppendLine();
+            }
+
+            private static double CompileMs(Dictionary<Configuration, Result> results) =>
+                results.First(r => r.Key.Analyzer is null).Value.WallMs;
+
+            private static string Describe(IReadOnlyDictionary<string, int> diagnostics) =>
+                diagnostics.Count == 0 ? "none" : string.Join(", ", diagnostics.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Value} {p.Key}"));
+
+            /// <summary>/proc/loadavg's first three figures: other work on the machine makes every wall time longer.</summary>
+            private static string LoadAverage()
+            {
+                try
+                {
+                    return File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+                }
+                catch (IOException)
+                {
+                    return "unknown";
+                }
+            }
+
+            private static string CpuModel()
+            {
+                try
+                {
+                    string? line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+                    return line is null ? RuntimeInformation.ProcessArchitecture.ToString() : line.Substring(line.IndexOf(':', StringComparison.Ordinal) + 1).Trim();
+                }
+                catch (IOException)
+                {
+                    return RuntimeInformation.ProcessArchitecture.ToString();
+                }
+            }
+
+            private static string OsName()
+            {
+                try
+                {
+                    string? pretty = File.Exists("/etc/os-release")
+                        ? File.ReadLines("/etc/os-release").FirstOrDefault(l => l.StartsWith("PRETTY_NAME=", StringComparison.Ordinal))
+                        : null;
+                    string name = pretty is null ? RuntimeInformation.OSDescription : pretty.Substring("PRETTY_NAME=".Length).Trim('"');
+                    return name + " (" + RuntimeInformation.OSDescription + ")";
+                }
+                catch (IOException)
+                {
+                    return RuntimeInformation.OSDescription;
+                }
+            }
+
+            private static string SdkVersion()
+            {
+                try
+                {
+                    using var process = Process.Start(new ProcessStartInfo("dotnet", "--version")
+                    {
+                        RedirectStandardOutput = true,
+                        RedirectStandardInput = true,
+                        UseShellExecute = false,
+                    });
+                    process!.StandardInput.Close();
+                    if (!process.WaitForExit(30_000))
+                    {
+                        process.Kill();
+                        return "unknown";
+                    }
+
+                    string output = process.StandardOutput.ReadToEnd().Trim();
+                    return output.Length == 0 ? "unknown" : output;
+                }
+                catch (System.ComponentModel.Win32Exception)
+                {
+                    return "unknown";
+                }
+            }
+        }
+    }
+}
