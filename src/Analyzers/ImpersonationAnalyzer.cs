@@ -58,9 +58,10 @@ namespace ComImpersonation.Analyzers
 
             var session = new BodySession(graph, context.OwningSymbol, api, options, summaries, options.InterproceduralDepth, context.CancellationToken);
             var sink = new DiagnosticSink(context.ReportDiagnostic);
+            var captured = new CapturedNames(context.CodeBlock);
             foreach ((BodySession.Body body, BodyModel model) in session.Bodies())
             {
-                UncheckedResultRule.Report(model, context.CodeBlock, context.SemanticModel, sink);
+                UncheckedResultRule.Report(model, captured, context.SemanticModel, sink);
                 ImpersonationInFinishRule.Report(context.OwningSymbol, model, sink);
 
                 BodyFindings? findings = BodyFindings.Analyze(body, model, context.CancellationToken);

@@ -27,14 +27,15 @@ namespace ComImpersonation.Analyzers.Analysis
     /// </summary>
     internal static class ResultUse
     {
-        public static IEnumerable<(ImpersonationSite Site, UncheckedResult How)> FindUnchecked(BodyModel model, SyntaxNode codeBlock, SemanticModel semanticModel)
+        public static IEnumerable<(ImpersonationSite Site, UncheckedResult How)> FindUnchecked(BodyModel model, CapturedNames captured, SemanticModel semanticModel)
         {
+            GraphFacts? facts = null; // built on first need, once per body
             foreach (ImpersonationSite site in model.Impersonations)
             {
                 UncheckedResult? how = site.Api.Shape switch
                 {
                     ResultShape.Throws => IsSwallowed(site.Operation, semanticModel) ? UncheckedResult.Swallowed : null,
-                    ResultShape.Int32 or ResultShape.UInt32 or ResultShape.HResultStruct => CheckValue(model.Graph, site.Operation, codeBlock),
+                    ResultShape.Int32 or ResultShape.UInt32 or ResultShape.HResultStruct => CheckValue(facts ??= new GraphFacts(model.Graph), site.Operation, captured),
                     _ => null,
                 };
 
@@ -45,7 +46,7 @@ namespace ComImpersonation.Analyzers.Analysis
             }
         }
 
-        private static UncheckedResult? CheckValue(ControlFlowGraph graph, IOperation invocation, SyntaxNode codeBlock)
+        private static UncheckedResult? CheckValue(GraphFacts facts, IOperation invocation, CapturedNames captured)
         {
             IOperation value = invocation;
             while (value.Parent is IConversionOperation or IParenthesizedOperation)
@@ -60,7 +61,7 @@ namespace ComImpersonation.Analyzers.Analysis
                 case ISimpleAssignmentOperation { Target: IDiscardOperation } assignment when assignment.Value == value:
                     return UncheckedResult.Discarded;
                 case ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment when assignment.Value == value:
-                    return IsReadAfter(graph, assignment, local.Local, codeBlock) ? null : UncheckedResult.NeverRead;
+                    return IsReadAfter(facts, assignment, local.Local, captured) ? null : UncheckedResult.NeverRead;
                 default:
                     return null;
             }
@@ -70,9 +71,9 @@ namespace ComImpersonation.Analyzers.Analysis
         /// Is <paramref name="local"/> read on some path after <paramref name="assignment"/>, before being written again?
         /// A local that lambdas or local functions capture, or that any handler region reads, counts as read.
         /// </summary>
-        private static bool IsReadAfter(ControlFlowGraph graph, ISimpleAssignmentOperation assignment, ILocalSymbol local, SyntaxNode codeBlock)
+        private static bool IsReadAfter(GraphFacts facts, ISimpleAssignmentOperation assignment, ILocalSymbol local, CapturedNames captured)
         {
-            if (IsCaptured(local, codeBlock))
+            if (captured.Contains(local.Name))
             {
                 return true;
             }
@@ -83,38 +84,17 @@ namespace ComImpersonation.Analyzers.Analysis
                 statement = statement.Parent;
             }
 
-            BasicBlock? start = null;
-            int startIndex = -1;
-            foreach (BasicBlock block in graph.Blocks)
-            {
-                int index = block.Operations.IndexOf(statement);
-                if (index >= 0)
-                {
-                    start = block;
-                    startIndex = index;
-                    break;
-                }
-
-                if (block.BranchValue == statement)
-                {
-                    start = block;
-                    startIndex = block.Operations.Length;
-                    break;
-                }
-            }
-
-            if (start is null)
+            if (facts.FindStatement(statement) is not (BasicBlock start, int startIndex))
             {
                 return true; // not found: in doubt, take it as read
             }
 
-            foreach (BasicBlock block in graph.Blocks)
+            if (facts.IsReadInHandler(local))
             {
-                if (IsInHandler(block.EnclosingRegion) && BlockUses(block, 0, local) == Use.Read)
-                {
-                    return true;
-                }
+                return true;
             }
+
+            ControlFlowGraph graph = facts.Graph;
 
             // The rest of the assignment's own statement, then the rest of its block.
             Use use = ScanOperation(statement, local, assignment);
@@ -243,55 +223,79 @@ namespace ComImpersonation.Analyzers.Analysis
         private static Use ScanOperation(IOperation root, ILocalSymbol local, IOperation? after)
         {
             bool started = after is null;
-            var stack = new Stack<(IOperation Operation, bool Expanded)>();
-            stack.Push((root, false));
-            while (stack.Count > 0)
+            foreach (IOperation operation in PostOrder(root))
             {
-                (IOperation operation, bool expanded) = stack.Pop();
-                if (!expanded)
-                {
-                    stack.Push((operation, true));
-                    var children = new List<IOperation>(operation.ChildOperations);
-                    for (int i = children.Count - 1; i >= 0; i--)
-                    {
-                        stack.Push((children[i], false));
-                    }
-
-                    continue;
-                }
-
                 if (!started)
                 {
                     started = operation == after;
                     continue;
                 }
 
-                switch (operation)
+                if (UseOf(operation) is ({ } used, Use use) && SymbolEqualityComparer.Default.Equals(used, local))
                 {
-                    case ILocalReferenceOperation reference when SymbolEqualityComparer.Default.Equals(reference.Local, local):
-                        if (reference.Parent is ISimpleAssignmentOperation assigned && assigned.Target == reference)
-                        {
-                            break; // a write: counted when the assignment completes
-                        }
-
-                        if (reference.Parent is IArgumentOperation { Parameter.RefKind: RefKind.Out })
-                        {
-                            break;
-                        }
-
-                        return Use.Read;
-
-                    case ISimpleAssignmentOperation write when write.Target is ILocalReferenceOperation target
-                        && SymbolEqualityComparer.Default.Equals(target.Local, local):
-                        return Use.Written;
-
-                    case IArgumentOperation { Parameter.RefKind: RefKind.Out, Value: ILocalReferenceOperation target }
-                        when SymbolEqualityComparer.Default.Equals(target.Local, local):
-                        return Use.Written;
+                    return use;
                 }
             }
 
             return Use.None;
+        }
+
+        /// <summary>What <paramref name="operation"/> does to a local when it completes: reads it, writes it, or neither.</summary>
+        private static (ILocalSymbol? Local, Use Use) UseOf(IOperation operation)
+        {
+            switch (operation)
+            {
+                case ILocalReferenceOperation reference:
+                    if (reference.Parent is ISimpleAssignmentOperation assigned && assigned.Target == reference)
+                    {
+                        return (null, Use.None); // a write: counted when the assignment completes
+                    }
+
+                    if (reference.Parent is IArgumentOperation { Parameter.RefKind: RefKind.Out })
+                    {
+                        return (null, Use.None);
+                    }
+
+                    return (reference.Local, Use.Read);
+
+                case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target }:
+                    return (target.Local, Use.Written);
+
+                case IArgumentOperation { Parameter.RefKind: RefKind.Out, Value: ILocalReferenceOperation target }:
+                    return (target.Local, Use.Written);
+
+                default:
+                    return (null, Use.None);
+            }
+        }
+
+        /// <summary>The operations under <paramref name="root"/> (itself last) in evaluation order: operands first.</summary>
+        private static IEnumerable<IOperation> PostOrder(IOperation root)
+        {
+            var stack = new Stack<(IOperation Operation, bool Expanded)>();
+            var children = new List<IOperation>();
+            stack.Push((root, false));
+            while (stack.Count > 0)
+            {
+                (IOperation operation, bool expanded) = stack.Pop();
+                if (expanded)
+                {
+                    yield return operation;
+                    continue;
+                }
+
+                stack.Push((operation, true));
+                children.Clear();
+                foreach (IOperation child in operation.ChildOperations)
+                {
+                    children.Add(child);
+                }
+
+                for (int i = children.Count - 1; i >= 0; i--)
+                {
+                    stack.Push((children[i], false));
+                }
+            }
         }
 
         private static bool IsInHandler(ControlFlowRegion? region)
@@ -301,25 +305,6 @@ namespace ComImpersonation.Analyzers.Analysis
                 if (current.Kind is ControlFlowRegionKind.Catch or ControlFlowRegionKind.Filter or ControlFlowRegionKind.Finally)
                 {
                     return true;
-                }
-            }
-
-            return false;
-        }
-
-        private static bool IsCaptured(ILocalSymbol local, SyntaxNode codeBlock)
-        {
-            foreach (SyntaxNode node in codeBlock.DescendantNodes())
-            {
-                if (node is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)
-                {
-                    foreach (SyntaxNode inner in node.DescendantNodes())
-                    {
-                        if (inner is IdentifierNameSyntax identifier && identifier.Identifier.ValueText == local.Name)
-                        {
-                            return true;
-                        }
-                    }
                 }
             }
 
@@ -394,6 +379,132 @@ namespace ComImpersonation.Analyzers.Analysis
             }
 
             return false;
+        }
+
+        /// <summary>
+        /// What <see cref="IsReadAfter"/> asks of a body's graph for every site, worked out once per body: where each
+        /// statement is, and which locals a handler region reads.
+        /// </summary>
+        private sealed class GraphFacts
+        {
+            private Dictionary<IOperation, (BasicBlock Block, int Index)>? _statements;
+            private HashSet<ILocalSymbol>? _readInHandlers;
+
+            public GraphFacts(ControlFlowGraph graph)
+            {
+                Graph = graph;
+            }
+
+            public ControlFlowGraph Graph { get; }
+
+            /// <summary>The block holding <paramref name="statement"/>, and its index there (the operation count for a branch value).</summary>
+            public (BasicBlock Block, int Index)? FindStatement(IOperation statement)
+            {
+                if (_statements is null)
+                {
+                    _statements = new Dictionary<IOperation, (BasicBlock, int)>();
+                    foreach (BasicBlock candidate in Graph.Blocks)
+                    {
+                        for (int i = 0; i < candidate.Operations.Length; i++)
+                        {
+                            _statements[candidate.Operations[i]] = (candidate, i);
+                        }
+
+                        if (candidate.BranchValue is { } branchValue)
+                        {
+                            _statements[branchValue] = (candidate, candidate.Operations.Length);
+                        }
+                    }
+                }
+
+                return _statements.TryGetValue(statement, out (BasicBlock Block, int Index) found) ? found : null;
+            }
+
+            /// <summary>True when some block of a catch, filter or finally region reads <paramref name="local"/> before writing it.</summary>
+            public bool IsReadInHandler(ILocalSymbol local)
+            {
+                if (_readInHandlers is null)
+                {
+                    _readInHandlers = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+                    var firstUse = new Dictionary<ILocalSymbol, Use>(SymbolEqualityComparer.Default);
+                    foreach (BasicBlock block in Graph.Blocks)
+                    {
+                        if (!IsInHandler(block.EnclosingRegion))
+                        {
+                            continue;
+                        }
+
+                        firstUse.Clear();
+                        foreach (IOperation operation in block.Operations)
+                        {
+                            RecordFirstUses(operation, firstUse);
+                        }
+
+                        if (block.BranchValue is { } branchValue)
+                        {
+                            RecordFirstUses(branchValue, firstUse);
+                        }
+
+                        foreach (KeyValuePair<ILocalSymbol, Use> entry in firstUse)
+                        {
+                            if (entry.Value == Use.Read)
+                            {
+                                _readInHandlers.Add(entry.Key);
+                            }
+                        }
+                    }
+                }
+
+                return _readInHandlers.Contains(local);
+            }
+
+            private static void RecordFirstUses(IOperation root, Dictionary<ILocalSymbol, Use> firstUse)
+            {
+                foreach (IOperation operation in PostOrder(root))
+                {
+                    if (UseOf(operation) is ({ } local, Use use) && !firstUse.ContainsKey(local))
+                    {
+                        firstUse.Add(local, use);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The names a code block's lambdas and local functions mention: a local among them may be read whenever the
+    /// delegate runs, so its value counts as read. Collected once per code block, on first need.
+    /// </summary>
+    internal sealed class CapturedNames
+    {
+        private readonly SyntaxNode _codeBlock;
+        private HashSet<string>? _names;
+
+        public CapturedNames(SyntaxNode codeBlock)
+        {
+            _codeBlock = codeBlock;
+        }
+
+        public bool Contains(string name) => (_names ??= Collect(_codeBlock)).Contains(name);
+
+        private static HashSet<string> Collect(SyntaxNode codeBlock)
+        {
+            var names = new HashSet<string>(System.StringComparer.Ordinal);
+            foreach (SyntaxNode function in codeBlock.DescendantNodes(n => n is not AnonymousFunctionExpressionSyntax and not LocalFunctionStatementSyntax))
+            {
+                if (function is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)
+                {
+                    foreach (SyntaxNode inner in function.DescendantNodes())
+                    {
+                        if (inner is IdentifierNameSyntax identifier)
+                        {
+                            names.Add(identifier.Identifier.ValueText);
+                        }
+                    }
+                }
+            }
+
+            return names;
         }
     }
 }

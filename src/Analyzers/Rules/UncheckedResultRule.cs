@@ -6,9 +6,9 @@ namespace ComImpersonation.Analyzers.Rules
     /// <summary>COMIMP004: an impersonation result that is not acted on, reported at the impersonation.</summary>
     internal static class UncheckedResultRule
     {
-        public static void Report(BodyModel model, SyntaxNode codeBlock, SemanticModel semanticModel, DiagnosticSink sink)
+        public static void Report(BodyModel model, CapturedNames captured, SemanticModel semanticModel, DiagnosticSink sink)
         {
-            foreach ((ImpersonationSite site, UncheckedResult how) in ResultUse.FindUnchecked(model, codeBlock, semanticModel))
+            foreach ((ImpersonationSite site, UncheckedResult how) in ResultUse.FindUnchecked(model, captured, semanticModel))
             {
                 sink.Report(Descriptors.UncheckedResult, site.Operation.Syntax, site.Api.DisplayName, Describe(how));
             }
