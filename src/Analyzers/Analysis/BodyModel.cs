@@ -155,10 +155,12 @@ namespace ComImpersonation.Analyzers.Analysis
     {
         private readonly Effect[]?[] _effects;
         private readonly ResultTest?[] _tests;
+        private readonly ResultLiveness? _liveness;
 
-        private BodyModel(ControlFlowGraph graph, Effect[]?[] effects, ResultTest?[] tests, List<ImpersonationSite> impersonations, List<SignalSite> signals, List<IFlowAnonymousFunctionOperation> anonymousFunctions, List<Handoff> handoffs, bool hasRevert, bool hasAwait)
+        private BodyModel(ControlFlowGraph graph, Effect[]?[] effects, ResultTest?[] tests, ResultLiveness? liveness, List<ImpersonationSite> impersonations, List<SignalSite> signals, List<IFlowAnonymousFunctionOperation> anonymousFunctions, List<Handoff> handoffs, bool hasRevert, bool hasAwait)
         {
             Graph = graph;
+            _liveness = liveness;
             Handoffs = handoffs;
             AnonymousFunctions = anonymousFunctions;
             _effects = effects;
@@ -191,6 +193,9 @@ namespace ComImpersonation.Analyzers.Analysis
         public Effect[]? EffectsOf(BasicBlock block) => _effects[block.Ordinal];
 
         public ResultTest? TestOf(BasicBlock block) => _tests[block.Ordinal];
+
+        /// <summary>True when a binding of <paramref name="key"/> may still be read from the start of <paramref name="block"/> on.</summary>
+        public bool IsLiveOnEntry(BasicBlock block, object key) => _liveness is null || _liveness.IsLiveOnEntry(block, key);
 
         public static BodyModel Build(ControlFlowGraph graph, BodySession session)
         {
@@ -259,7 +264,8 @@ namespace ComImpersonation.Analyzers.Analysis
                     tests[ordinal] = TestFor(_graph.Blocks[ordinal], tracked);
                 }
 
-                return new BodyModel(_graph, effects, tests, _impersonations, _signals, _anonymousFunctions, _handoffs, _hasRevert, _hasAwait);
+                ResultLiveness? liveness = ResultLiveness.Compute(_graph, effects, tests, tracked);
+                return new BodyModel(_graph, effects, tests, liveness, _impersonations, _signals, _anonymousFunctions, _handoffs, _hasRevert, _hasAwait);
             }
 
             // Post-order with an explicit stack: operands are evaluated before the operation that uses them, and
