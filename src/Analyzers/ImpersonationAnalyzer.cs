@@ -1,3 +1,5 @@
+using System;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using ComImpersonation.Analyzers.Analysis;
 using ComImpersonation.Analyzers.Api;
@@ -18,6 +20,10 @@ namespace ComImpersonation.Analyzers
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class ImpersonationAnalyzer : DiagnosticAnalyzer
     {
+        /// <summary>The pre-check's names still to look up in the wrapper-name index; one list per thread, reused.</summary>
+        [ThreadStatic]
+        private static List<string>? t_pendingNames;
+
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => Descriptors.All;
 
         public override void Initialize(AnalysisContext context)
@@ -88,40 +94,65 @@ namespace ComImpersonation.Analyzers
 
         /// <summary>
         /// The syntactic pre-check: does the block call anything by a name the API model could recognise, or hand a
-        /// method group to an API that may run it on another thread?
+        /// method group to an API that may run it on another thread? Names that are none of these are looked up in
+        /// the wrapper-name index only after the walk, when nothing else matched: building that index costs a syntax
+        /// walk of the compilation, which a compilation whose methods all call the APIs directly never pays.
         /// </summary>
         private static bool MentionsCandidate(SyntaxNode codeBlock, ApiModel api, ApiOptions options, MethodSummaries summaries)
         {
-            foreach (SyntaxNode node in codeBlock.DescendantNodes())
+            bool wrappers = options.InterproceduralDepth > 0;
+            List<string> pending = t_pendingNames ??= new List<string>();
+            pending.Clear();
+            try
             {
-                switch (node)
+                foreach (SyntaxNode node in codeBlock.DescendantNodes())
                 {
-                    case InvocationExpressionSyntax invocation when ApiModel.InvokedName(invocation) is { } name:
-                        if (api.CandidateNames.Contains(name)
-                            || (options.HasAdditionalMethods && options.NamesMethod(name))
-                            || (options.InterproceduralDepth > 0 && summaries.MayBeWrapperName(name))
-                            || (ApiModel.IsThreadHandoffName(name) && PassesMethodGroup(invocation.ArgumentList)))
-                        {
-                            return true;
-                        }
+                    switch (node)
+                    {
+                        case InvocationExpressionSyntax invocation when ApiModel.InvokedName(invocation) is { } name:
+                            if (api.CandidateNames.Contains(name)
+                                || (options.HasAdditionalMethods && options.NamesMethod(name))
+                                || (ApiModel.IsThreadHandoffName(name) && PassesMethodGroup(invocation.ArgumentList)))
+                            {
+                                return true;
+                            }
 
-                        break;
+                            if (wrappers)
+                            {
+                                pending.Add(name);
+                            }
 
-                    case ObjectCreationExpressionSyntax { Type: var type } when options.InterproceduralDepth > 0
-                        && MethodSummaries.RightmostName(type) is { } typeName && summaries.MayBeWrapperName(typeName):
-                        return true; // a scope: its constructor impersonates
+                            break;
 
-                    case BaseObjectCreationExpressionSyntax creation when creation.ArgumentList is { } arguments:
-                        if (CouldBeThreadHandoff(creation) && PassesMethodGroup(arguments))
-                        {
-                            return true;
-                        }
+                        case BaseObjectCreationExpressionSyntax creation:
+                            if (creation.ArgumentList is { } arguments && CouldBeThreadHandoff(creation) && PassesMethodGroup(arguments))
+                            {
+                                return true;
+                            }
 
-                        break;
+                            if (wrappers && creation is ObjectCreationExpressionSyntax { Type: var type } && MethodSummaries.RightmostName(type) is { } typeName)
+                            {
+                                pending.Add(typeName); // a scope: its constructor may impersonate
+                            }
+
+                            break;
+                    }
                 }
-            }
 
-            return false;
+                foreach (string name in pending)
+                {
+                    if (summaries.MayBeWrapperName(name))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+            finally
+            {
+                pending.Clear();
+            }
         }
 
         private static bool CouldBeThreadHandoff(BaseObjectCreationExpressionSyntax creation) => creation switch
