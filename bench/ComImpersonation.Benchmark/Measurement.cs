@@ -35,10 +35,11 @@ namespace ComImpersonation.Benchmark
     /// <summary>One timed run of one configuration over a fresh compilation.</summary>
     internal sealed class Sample
     {
-        public Sample(double wallMs, double cpuMs, double callbackMs, int errors, IReadOnlyDictionary<string, int> analyzerDiagnostics)
+        public Sample(double wallMs, double cpuMs, double allocatedMB, double callbackMs, int errors, IReadOnlyDictionary<string, int> analyzerDiagnostics)
         {
             WallMs = wallMs;
             CpuMs = cpuMs;
+            AllocatedMB = allocatedMB;
             CallbackMs = callbackMs;
             Errors = errors;
             AnalyzerDiagnostics = analyzerDiagnostics;
@@ -49,6 +50,9 @@ namespace ComImpersonation.Benchmark
 
         /// <summary>CPU time of the whole process over the same interval (all threads; less disturbed by other load).</summary>
         public double CpuMs { get; }
+
+        /// <summary>Memory allocated by the whole process over the same interval (hardly disturbed by other load).</summary>
+        public double AllocatedMB { get; }
 
         /// <summary>The analyzer's callback time (AnalyzerTelemetryInfo.ExecutionTime: what -p:ReportAnalyzer=true prints).</summary>
         public double CallbackMs { get; }
@@ -68,6 +72,7 @@ namespace ComImpersonation.Benchmark
             Samples = samples;
             WallMs = Median(samples.Select(s => s.WallMs));
             CpuMs = Median(samples.Select(s => s.CpuMs));
+            AllocatedMB = Median(samples.Select(s => s.AllocatedMB));
             CallbackMs = Median(samples.Select(s => s.CallbackMs));
             OverNoOpMs = overNoOpMs.Count == 0 ? double.NaN : Median(overNoOpMs);
         }
@@ -79,6 +84,8 @@ namespace ComImpersonation.Benchmark
         public double WallMs { get; }
 
         public double CpuMs { get; }
+
+        public double AllocatedMB { get; }
 
         public double CallbackMs { get; }
 
@@ -185,11 +192,13 @@ namespace ComImpersonation.Benchmark
             if (configuration.Analyzer is null)
             {
                 TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                long allocated = GC.GetTotalAllocatedBytes(precise: true);
                 var stopwatch = Stopwatch.StartNew();
                 ImmutableArray<Diagnostic> diagnostics = compilation.GetDiagnostics();
                 stopwatch.Stop();
                 cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
-                return new Sample(stopwatch.Elapsed.TotalMilliseconds, cpu.TotalMilliseconds, 0, CountErrors(diagnostics), new Dictionary<string, int>());
+                allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+                return new Sample(stopwatch.Elapsed.TotalMilliseconds, cpu.TotalMilliseconds, allocated / 1048576.0, 0, CountErrors(diagnostics), new Dictionary<string, int>());
             }
 
             return RunWithAnalyzer(compilation, configuration.Analyzer).GetAwaiter().GetResult();
@@ -205,6 +214,7 @@ namespace ComImpersonation.Benchmark
                 ? ImmutableArray.Create(analyzer)
                 : ImmutableArray.Create(_noOp, analyzer);
             TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            long allocated = GC.GetTotalAllocatedBytes(precise: true);
             var stopwatch = Stopwatch.StartNew();
             CompilationWithAnalyzers withAnalyzers = compilation.WithAnalyzers(
                 analyzers,
@@ -221,6 +231,7 @@ namespace ComImpersonation.Benchmark
             AnalysisResult result = await withAnalyzers.GetAnalysisResultAsync(CancellationToken.None).ConfigureAwait(false);
             stopwatch.Stop();
             cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+            allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
 
             AnalyzerTelemetryInfo telemetry = result.AnalyzerTelemetryInfo[analyzer];
             var reported = result.GetAllDiagnostics(analyzer)
@@ -248,7 +259,7 @@ namespace ComImpersonation.Benchmark
                 }
             }
 
-            return new Sample(stopwatch.Elapsed.TotalMilliseconds, cpu.TotalMilliseconds, telemetry.ExecutionTime.TotalMilliseconds, errors: 0, reported);
+            return new Sample(stopwatch.Elapsed.TotalMilliseconds, cpu.TotalMilliseconds, allocated / 1048576.0, telemetry.ExecutionTime.TotalMilliseconds, errors: 0, reported);
         }
 
         private static int CountErrors(ImmutableArray<Diagnostic> diagnostics) =>

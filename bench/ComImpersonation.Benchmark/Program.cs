@@ -91,10 +91,15 @@ namespace ComImpersonation.Benchmark
                     selected.Add(Corpora.BigMethod(int.Parse(ValueOf(args, "--statements") ?? "10000", CultureInfo.InvariantCulture)));
                 }
 
+                if (corpora.Contains('m', StringComparison.Ordinal))
+                {
+                    selected.Add(Corpora.Mixed(Corpora.Ordinary(quick ? 300 : 1000), Corpora.Com(quick ? 4 : 12, 5)));
+                }
+
                 foreach (Corpus corpus in selected)
                 {
                     Result result = measurement.Run(corpus, new[] { chosen }, 1, repeat, Progress)[chosen];
-                    Console.WriteLine($"{corpus.Name}, {chosen.Name}: wall {result.WallMs:F1} ms, CPU {result.CpuMs:F1} ms, callback {result.CallbackMs:F1} ms");
+                    Console.WriteLine($"{corpus.Name}, {chosen.Name}: wall {result.WallMs:F1} ms, CPU {result.CpuMs:F1} ms, allocated {result.AllocatedMB:F1} MB, callback {result.CallbackMs:F1} ms");
                 }
 
                 return 0;
@@ -309,17 +314,17 @@ namespace ComImpersonation.Benchmark
             {
                 _text.AppendLine().AppendLine($"### {corpus.Name}").AppendLine();
                 _text.AppendLine($"{Corpora.Describe(corpus).First()}; medians of {results.Values.First().Samples.Count} iterations.").AppendLine();
-                _text.AppendLine("| Configuration | Wall (ms) | Wall over no-op (ms) | … % of compile | Callback (ms) | … % of compile | CPU (ms) | Diagnostics |");
-                _text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---|");
+                _text.AppendLine("| Configuration | Wall (ms) | Wall over no-op (ms) | … % of compile | Callback (ms) | … % of compile | CPU (ms) | Allocated (MB) | Diagnostics |");
+                _text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---|");
                 foreach ((Configuration configuration, Result result) in results)
                 {
                     if (configuration.Analyzer is null)
                     {
-                        _text.AppendLine($"| {configuration.Name} | {result.WallMs:F0} | | | | | {result.CpuMs:F0} | |");
+                        _text.AppendLine($"| {configuration.Name} | {result.WallMs:F0} | | | | | {result.CpuMs:F0} | {result.AllocatedMB:F0} | |");
                         continue;
                     }
 
-                    _text.AppendLine($"| {configuration.Name} | {result.WallMs:F0} | {result.OverNoOpMs:F1} | {100 * result.OverNoOpMs / compile:F2}% | {result.CallbackMs:F1} | {100 * result.CallbackMs / compile:F2}% | {result.CpuMs:F0} | {Describe(result.Diagnostics)} |");
+                    _text.AppendLine($"| {configuration.Name} | {result.WallMs:F0} | {result.OverNoOpMs:F1} | {100 * result.OverNoOpMs / compile:F2}% | {result.CallbackMs:F1} | {100 * result.CallbackMs / compile:F2}% | {result.CpuMs:F0} | {result.AllocatedMB:F0} | {Describe(result.Diagnostics)} |");
                 }
 
                 _text.AppendLine();
