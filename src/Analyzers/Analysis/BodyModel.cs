@@ -155,12 +155,13 @@ namespace ComImpersonation.Analyzers.Analysis
     {
         private readonly Effect[]?[] _effects;
         private readonly ResultTest?[] _tests;
-        private readonly ResultLiveness? _liveness;
+        private readonly HashSet<object> _trackedKeys;
+        private ResultLiveness? _liveness;
 
-        private BodyModel(ControlFlowGraph graph, Effect[]?[] effects, ResultTest?[] tests, ResultLiveness? liveness, List<ImpersonationSite> impersonations, List<SignalSite> signals, List<IFlowAnonymousFunctionOperation> anonymousFunctions, List<Handoff> handoffs, bool hasRevert, bool hasAwait)
+        private BodyModel(ControlFlowGraph graph, Effect[]?[] effects, ResultTest?[] tests, HashSet<object> trackedKeys, List<ImpersonationSite> impersonations, List<SignalSite> signals, List<IFlowAnonymousFunctionOperation> anonymousFunctions, List<Handoff> handoffs, bool hasRevert, bool hasAwait)
         {
             Graph = graph;
-            _liveness = liveness;
+            _trackedKeys = trackedKeys;
             Handoffs = handoffs;
             AnonymousFunctions = anonymousFunctions;
             _effects = effects;
@@ -194,8 +195,12 @@ namespace ComImpersonation.Analyzers.Analysis
 
         public ResultTest? TestOf(BasicBlock block) => _tests[block.Ordinal];
 
-        /// <summary>True when a binding of <paramref name="key"/> may still be read from the start of <paramref name="block"/> on.</summary>
-        public bool IsLiveOnEntry(BasicBlock block, object key) => _liveness is null || _liveness.IsLiveOnEntry(block, key);
+        /// <summary>
+        /// True when a binding of <paramref name="key"/> may still be read from the start of <paramref name="block"/> on.
+        /// The liveness of the body's keys is worked out on the first question (most bodies never ask).
+        /// </summary>
+        public bool IsLiveOnEntry(BasicBlock block, object key) =>
+            (_liveness ??= ResultLiveness.Compute(Graph, _effects, _tests, _trackedKeys)).IsLiveOnEntry(block, key);
 
         public static BodyModel Build(ControlFlowGraph graph, BodySession session)
         {
@@ -264,8 +269,7 @@ namespace ComImpersonation.Analyzers.Analysis
                     tests[ordinal] = TestFor(_graph.Blocks[ordinal], tracked);
                 }
 
-                ResultLiveness? liveness = ResultLiveness.Compute(_graph, effects, tests, tracked);
-                return new BodyModel(_graph, effects, tests, liveness, _impersonations, _signals, _anonymousFunctions, _handoffs, _hasRevert, _hasAwait);
+                return new BodyModel(_graph, effects, tests, tracked, _impersonations, _signals, _anonymousFunctions, _handoffs, _hasRevert, _hasAwait);
             }
 
             // Post-order with an explicit stack: operands are evaluated before the operation that uses them, and

@@ -17,6 +17,9 @@ namespace ComImpersonation.Analyzers.Analysis
     /// <summary>The transfer functions of the impersonation analysis over one <see cref="BodyModel"/>.</summary>
     internal sealed class ImpersonationDomain : IFlowDomain<ImpersonationState>
     {
+        /// <summary>Up to this many bindings, a state is not pruned of dead ones.</summary>
+        private const int FewBindings = 4;
+
         private readonly BodyModel _model;
         private readonly IImpersonationObserver? _observer;
 
@@ -63,11 +66,15 @@ namespace ComImpersonation.Analyzers.Analysis
             return state;
         }
 
-        /// <summary>Drops the bindings no path from here can read (<see cref="ResultLiveness"/>); allocates only when one dies.</summary>
+        /// <summary>
+        /// Drops the bindings no path from here can read (<see cref="ResultLiveness"/>); allocates only when one dies.
+        /// A state with a few bindings keeps them all: dead ones cost little until there are many, and most bodies
+        /// then never need their liveness worked out.
+        /// </summary>
         private ImpersonationState WithoutDeadBindings(BasicBlock block, ImpersonationState state)
         {
             ResultBinding[]? bindings = state.Bindings;
-            if (bindings is null)
+            if (bindings is null || bindings.Length <= FewBindings)
             {
                 return state;
             }

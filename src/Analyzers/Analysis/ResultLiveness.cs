@@ -31,14 +31,8 @@ namespace ComImpersonation.Analyzers.Analysis
         public bool IsLiveOnEntry(BasicBlock block, object key) =>
             _keys.TryGetValue(key, out int index) && (_liveIn[block.Ordinal][index >> 6] & (1UL << (index & 63))) != 0;
 
-        /// <summary>Null when no key is tracked (then no state ever has a binding).</summary>
-        public static ResultLiveness? Compute(ControlFlowGraph graph, Effect[]?[] effects, ResultTest?[] tests, HashSet<object> tracked)
+        public static ResultLiveness Compute(ControlFlowGraph graph, Effect[]?[] effects, ResultTest?[] tests, HashSet<object> tracked)
         {
-            if (tracked.Count == 0)
-            {
-                return null;
-            }
-
             var keys = new Dictionary<object, int>(tracked.Count);
             foreach (object key in tracked)
             {
