@@ -61,11 +61,13 @@ namespace ComImpersonation.Analyzers.Analysis
     /// <summary>A call that impersonates the client.</summary>
     internal sealed class ImpersonationSite
     {
-        public ImpersonationSite(int index, IOperation operation, ApiCall api)
+        public ImpersonationSite(int index, IOperation operation, ApiCall api, BasicBlock? block = null, int statementIndex = -1)
         {
             Index = index;
             Operation = operation;
             Api = api;
+            Block = block;
+            StatementIndex = statementIndex;
         }
 
         public int Index { get; }
@@ -74,6 +76,12 @@ namespace ComImpersonation.Analyzers.Analysis
         public IOperation Operation { get; }
 
         public ApiCall Api { get; }
+
+        /// <summary>The block whose statement (or branch value) holds the call, when it comes from a body's graph.</summary>
+        public BasicBlock? Block { get; }
+
+        /// <summary>That statement's index in <see cref="BasicBlock.Operations"/>; the operation count for the branch value.</summary>
+        public int StatementIndex { get; }
     }
 
     /// <summary>A call that completes the asynchronous call: <c>Signal</c>, or a local function that may call it.</summary>
@@ -223,6 +231,7 @@ namespace ComImpersonation.Analyzers.Analysis
             private readonly List<IOperation> _children = new List<IOperation>();
             private bool _hasRevert;
             private bool _hasAwait;
+            private int _statementIndex;
 
             public Builder(ControlFlowGraph graph, BodySession session)
             {
@@ -236,13 +245,15 @@ namespace ComImpersonation.Analyzers.Analysis
                 foreach (BasicBlock block in _graph.Blocks)
                 {
                     _session.CancellationToken.ThrowIfCancellationRequested();
-                    foreach (IOperation operation in block.Operations)
+                    for (int i = 0; i < block.Operations.Length; i++)
                     {
-                        Walk(block, operation);
+                        _statementIndex = i;
+                        Walk(block, block.Operations[i]);
                     }
 
                     if (block.BranchValue is { } branchValue)
                     {
+                        _statementIndex = block.Operations.Length;
                         Walk(block, branchValue);
                     }
                 }
@@ -454,7 +465,7 @@ namespace ComImpersonation.Analyzers.Analysis
             private void AddImpersonation(BasicBlock block, IOperation call, ApiCall api, bool mayThrow)
             {
                 int site = _impersonations.Count;
-                _impersonations.Add(new ImpersonationSite(site, call, api));
+                _impersonations.Add(new ImpersonationSite(site, call, api, block, _statementIndex));
                 _siteOfOperation[call] = site;
                 Add(block, new Effect(EffectKind.Impersonate, site, operation: call, mayThrow: mayThrow));
             }

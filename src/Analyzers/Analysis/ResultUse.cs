@@ -35,7 +35,7 @@ namespace ComImpersonation.Analyzers.Analysis
                 UncheckedResult? how = site.Api.Shape switch
                 {
                     ResultShape.Throws => IsSwallowed(site.Operation, semanticModel) ? UncheckedResult.Swallowed : null,
-                    ResultShape.Int32 or ResultShape.UInt32 or ResultShape.HResultStruct => CheckValue(facts ??= new GraphFacts(model.Graph), site.Operation, captured),
+                    ResultShape.Int32 or ResultShape.UInt32 or ResultShape.HResultStruct => CheckValue(facts ??= new GraphFacts(model.Graph), site, captured),
                     _ => null,
                 };
 
@@ -46,9 +46,9 @@ namespace ComImpersonation.Analyzers.Analysis
             }
         }
 
-        private static UncheckedResult? CheckValue(GraphFacts facts, IOperation invocation, CapturedNames captured)
+        private static UncheckedResult? CheckValue(GraphFacts facts, ImpersonationSite site, CapturedNames captured)
         {
-            IOperation value = invocation;
+            IOperation value = site.Operation;
             while (value.Parent is IConversionOperation or IParenthesizedOperation)
             {
                 value = value.Parent;
@@ -61,7 +61,7 @@ namespace ComImpersonation.Analyzers.Analysis
                 case ISimpleAssignmentOperation { Target: IDiscardOperation } assignment when assignment.Value == value:
                     return UncheckedResult.Discarded;
                 case ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment when assignment.Value == value:
-                    return IsReadAfter(facts, assignment, local.Local, captured) ? null : UncheckedResult.NeverRead;
+                    return IsReadAfter(facts, site, assignment, local.Local, captured) ? null : UncheckedResult.NeverRead;
                 default:
                     return null;
             }
@@ -71,31 +71,28 @@ namespace ComImpersonation.Analyzers.Analysis
         /// Is <paramref name="local"/> read on some path after <paramref name="assignment"/>, before being written again?
         /// A local that lambdas or local functions capture, or that any handler region reads, counts as read.
         /// </summary>
-        private static bool IsReadAfter(GraphFacts facts, ISimpleAssignmentOperation assignment, ILocalSymbol local, CapturedNames captured)
+        private static bool IsReadAfter(GraphFacts facts, ImpersonationSite site, ISimpleAssignmentOperation assignment, ILocalSymbol local, CapturedNames captured)
         {
-            if (captured.Contains(local.Name))
-            {
-                return true;
-            }
-
             IOperation statement = assignment;
             while (statement.Parent is not null)
             {
                 statement = statement.Parent;
             }
 
-            if (facts.FindStatement(statement) is not (BasicBlock start, int startIndex))
+            if (facts.FindStatement(statement, site) is not (BasicBlock start, int startIndex))
             {
                 return true; // not found: in doubt, take it as read
             }
 
-            if (facts.IsReadInHandler(local))
-            {
-                return true;
-            }
+            // Most results are read right away; the questions about the whole body come last.
+            return IsReadOnPathAfter(facts.Graph, statement, start, startIndex, assignment, local)
+                || captured.Contains(local.Name)
+                || facts.IsReadInHandler(local);
+        }
 
-            ControlFlowGraph graph = facts.Graph;
-
+        /// <summary>Is <paramref name="local"/> read on some path from <paramref name="assignment"/> on, before being written again?</summary>
+        private static bool IsReadOnPathAfter(ControlFlowGraph graph, IOperation statement, BasicBlock start, int startIndex, ISimpleAssignmentOperation assignment, ILocalSymbol local)
+        {
             // The rest of the assignment's own statement, then the rest of its block.
             Use use = ScanOperation(statement, local, assignment);
             if (use == Use.None)
@@ -397,9 +394,20 @@ namespace ComImpersonation.Analyzers.Analysis
 
             public ControlFlowGraph Graph { get; }
 
-            /// <summary>The block holding <paramref name="statement"/>, and its index there (the operation count for a branch value).</summary>
-            public (BasicBlock Block, int Index)? FindStatement(IOperation statement)
+            /// <summary>
+            /// The block holding <paramref name="statement"/>, and its index there (the operation count for a branch
+            /// value): where the body's model saw the impersonation <paramref name="site"/>, else looked up.
+            /// </summary>
+            public (BasicBlock Block, int Index)? FindStatement(IOperation statement, ImpersonationSite site)
             {
+                if (site.Block is { } block
+                    && (site.StatementIndex < block.Operations.Length
+                        ? block.Operations[site.StatementIndex] == statement
+                        : site.StatementIndex == block.Operations.Length && block.BranchValue == statement))
+                {
+                    return (block, site.StatementIndex);
+                }
+
                 if (_statements is null)
                 {
                     _statements = new Dictionary<IOperation, (BasicBlock, int)>();
