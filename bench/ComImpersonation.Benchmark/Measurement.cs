@@ -120,19 +120,21 @@ namespace ComImpersonation.Benchmark
         private readonly AnalyzerOptions _analyzerOptions = new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty);
         private readonly ConcurrentQueue<string> _analyzerExceptions = new ConcurrentQueue<string>();
         private readonly DiagnosticAnalyzer _noOp;
+        private readonly bool _sequential;
 
         /// <summary>Print the first few diagnostics of each run (--verbose).</summary>
         public bool Verbose { get; set; }
 
-        public Measurement(ImmutableArray<MetadataReference> references, NoOpAnalyzer noOp)
+        public Measurement(ImmutableArray<MetadataReference> references, NoOpAnalyzer noOp, bool sequential = false)
         {
+            _sequential = sequential;
             _references = references;
             _noOp = noOp;
             _options = new CSharpCompilationOptions(
                     OutputKind.DynamicallyLinkedLibrary,
                     optimizationLevel: OptimizationLevel.Release,
                     nullableContextOptions: NullableContextOptions.Enable,
-                    concurrentBuild: true,
+                    concurrentBuild: !sequential,
                     deterministic: true)
                 // CA2000 is disabled by default: enable it explicitly, as a project that wants it does.
                 .WithSpecificDiagnosticOptions(new Dictionary<string, ReportDiagnostic> { [References.Ca2000] = ReportDiagnostic.Warn });
@@ -221,7 +223,7 @@ namespace ComImpersonation.Benchmark
                 new CompilationWithAnalyzersOptions(
                     _analyzerOptions,
                     onAnalyzerException: (exception, failed, _) => _analyzerExceptions.Enqueue(failed.GetType().Name + ": " + exception),
-                    concurrentAnalysis: true,
+                    concurrentAnalysis: !_sequential,
                     logAnalyzerExecutionTime: true,
                     reportSuppressedDiagnostics: false));
 

@@ -60,7 +60,8 @@ namespace ComImpersonation.Benchmark
             report.Note($"Roslyn (host and analyzer): Microsoft.CodeAnalysis.CSharp {typeof(CSharpCompilation).Assembly.GetName().Version}");
 
             var noOpAnalyzer = new NoOpAnalyzer();
-            var measurement = new Measurement(references, noOpAnalyzer) { Verbose = args.Contains("--verbose") };
+            // --sequential (for profiling): one thread compiles and analyses, so timings vary less from run to run.
+            var measurement = new Measurement(references, noOpAnalyzer, sequential: args.Contains("--sequential")) { Verbose = args.Contains("--verbose") };
             var noOp = Configuration.With("no-op analyzer", noOpAnalyzer);
             var cfgFloor = Configuration.With("CFG floor", new CfgFloorAnalyzer());
             var ours = Configuration.With("ours (ImpersonationAnalyzer)", new ImpersonationAnalyzer());
@@ -73,7 +74,8 @@ namespace ComImpersonation.Benchmark
             // --profile NAME: run one configuration over and over (for a profiler to watch), report nothing.
             if (ValueOf(args, "--profile") is { } profiled)
             {
-                Configuration chosen = all.First(c => c.Name.StartsWith(profiled, StringComparison.OrdinalIgnoreCase));
+                Configuration chosen = all.Append(Configuration.With("block-CFG (code-block action, as ours builds it)", new CodeBlockCfgAnalyzer()))
+                    .First(c => c.Name.StartsWith(profiled, StringComparison.OrdinalIgnoreCase));
                 int repeat = int.Parse(ValueOf(args, "--iterations") ?? "10", CultureInfo.InvariantCulture);
                 var selected = new List<Corpus>();
                 if (corpora.Contains('a', StringComparison.Ordinal))
