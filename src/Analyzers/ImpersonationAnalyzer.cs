@@ -1,5 +1,3 @@
-using System;
-using System.Collections.Generic;
 using System.Collections.Immutable;
 using ComImpersonation.Analyzers.Analysis;
 using ComImpersonation.Analyzers.Api;
@@ -20,10 +18,6 @@ namespace ComImpersonation.Analyzers
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class ImpersonationAnalyzer : DiagnosticAnalyzer
     {
-        /// <summary>The pre-check's names still to look up in the wrapper-name index; one list per thread, reused.</summary>
-        [ThreadStatic]
-        private static List<string>? t_pendingNames;
-
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => Descriptors.All;
 
         public override void Initialize(AnalysisContext context)
@@ -54,7 +48,7 @@ namespace ComImpersonation.Analyzers
             }
 
             ApiOptions options = ApiOptions.Read(context.Options.AnalyzerConfigOptionsProvider.GetOptions(context.CodeBlock.SyntaxTree));
-            if (!MentionsCandidate(context.CodeBlock, api, options, summaries))
+            if (!PreCheck.MayMatter(context.CodeBlock, api, options, summaries))
             {
                 return;
             }
@@ -93,88 +87,6 @@ namespace ComImpersonation.Analyzers
                     ImpersonationOffThreadRule.ReportMethodGroup(handoff, site, sink);
                 }
             }
-        }
-
-        /// <summary>
-        /// The syntactic pre-check: does the block call anything by a name the API model could recognise, or hand a
-        /// method group to an API that may run it on another thread? Names that are none of these are looked up in
-        /// the wrapper-name index only after the walk, when nothing else matched: building that index costs a syntax
-        /// walk of the compilation, which a compilation whose methods all call the APIs directly never pays.
-        /// </summary>
-        private static bool MentionsCandidate(SyntaxNode codeBlock, ApiModel api, ApiOptions options, MethodSummaries summaries)
-        {
-            bool wrappers = options.InterproceduralDepth > 0;
-            List<string> pending = t_pendingNames ??= new List<string>();
-            pending.Clear();
-            try
-            {
-                foreach (SyntaxNode node in codeBlock.DescendantNodes())
-                {
-                    switch (node)
-                    {
-                        case InvocationExpressionSyntax invocation when ApiModel.InvokedName(invocation) is { } name:
-                            if (api.CandidateNames.Contains(name)
-                                || (options.HasAdditionalMethods && options.NamesMethod(name))
-                                || (ApiModel.IsThreadHandoffName(name) && PassesMethodGroup(invocation.ArgumentList)))
-                            {
-                                return true;
-                            }
-
-                            if (wrappers)
-                            {
-                                pending.Add(name);
-                            }
-
-                            break;
-
-                        case BaseObjectCreationExpressionSyntax creation:
-                            if (creation.ArgumentList is { } arguments && CouldBeThreadHandoff(creation) && PassesMethodGroup(arguments))
-                            {
-                                return true;
-                            }
-
-                            if (wrappers && creation is ObjectCreationExpressionSyntax { Type: var type } && MethodSummaries.RightmostName(type) is { } typeName)
-                            {
-                                pending.Add(typeName); // a scope: its constructor may impersonate
-                            }
-
-                            break;
-                    }
-                }
-
-                foreach (string name in pending)
-                {
-                    if (summaries.MayBeWrapperName(name))
-                    {
-                        return true;
-                    }
-                }
-
-                return false;
-            }
-            finally
-            {
-                pending.Clear();
-            }
-        }
-
-        private static bool CouldBeThreadHandoff(BaseObjectCreationExpressionSyntax creation) => creation switch
-        {
-            ObjectCreationExpressionSyntax { Type: var type } => MethodSummaries.RightmostName(type) is "Thread" or "Timer",
-            _ => true, // target-typed new(...): the type is not written
-        };
-
-        private static bool PassesMethodGroup(ArgumentListSyntax arguments)
-        {
-            foreach (ArgumentSyntax argument in arguments.Arguments)
-            {
-                if (argument.Expression is IdentifierNameSyntax or MemberAccessExpressionSyntax)
-                {
-                    return true;
-                }
-            }
-
-            return false;
         }
 
         /// <summary>The first impersonation written in the body of an ordinary method of this compilation.</summary>
