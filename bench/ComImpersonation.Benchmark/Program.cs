@@ -74,8 +74,8 @@ namespace ComImpersonation.Benchmark
             // --profile NAME: run one configuration over and over (for a profiler to watch), report nothing.
             if (ValueOf(args, "--profile") is { } profiled)
             {
-                Configuration chosen = all.Append(Configuration.With("block-CFG (code-block action, as ours builds it)", new CodeBlockCfgAnalyzer()))
-                    .First(c => c.Name.StartsWith(profiled, StringComparison.OrdinalIgnoreCase));
+                Configuration[] extra = Stages();
+                Configuration chosen = all.Concat(extra).First(c => c.Name.StartsWith(profiled, StringComparison.OrdinalIgnoreCase));
                 int repeat = int.Parse(ValueOf(args, "--iterations") ?? "10", CultureInfo.InvariantCulture);
                 var selected = new List<Corpus>();
                 if (corpora.Contains('a', StringComparison.Ordinal))
@@ -104,6 +104,21 @@ namespace ComImpersonation.Benchmark
                     Console.WriteLine($"{corpus.Name}, {chosen.Name}: wall {result.WallMs:F1} ms, CPU {result.CpuMs:F1} ms, allocated {result.AllocatedMB:F1} MB, callback {result.CallbackMs:F1} ms");
                 }
 
+                return 0;
+            }
+
+            // --stages: where ours spends its time, stage by stage, beside the baselines (on (b) unless --corpus says).
+            if (args.Contains("--stages"))
+            {
+                Corpus corpus = corpora.Contains('a', StringComparison.Ordinal) && !corpora.Contains('b', StringComparison.Ordinal)
+                    ? Corpora.Ordinary(quick ? 300 : 1000)
+                    : Corpora.Com(quick ? 40 : 120, 5);
+                var staged = new List<Configuration> { Configuration.CompileOnly, noOp, cfgFloor };
+                staged.AddRange(Stages());
+                staged.Add(ours);
+                Dictionary<Configuration, Result> results = measurement.Run(corpus, staged, warmUps, int.Parse(ValueOf(args, "--iterations") ?? (quick ? "3" : "7"), CultureInfo.InvariantCulture), Progress);
+                report.Stages(corpus, results);
+                Console.WriteLine(report.Finish(Command(args)));
                 return 0;
             }
 
@@ -161,6 +176,16 @@ namespace ComImpersonation.Benchmark
 
             return report.Missed.Count == 0 ? 0 : 1;
         }
+
+        /// <summary>Ours cut off after each stage, and the graphs built the way ours builds them (for --stages and --profile).</summary>
+        private static Configuration[] Stages() => new[]
+        {
+            Configuration.With("block-CFG (a graph per method, built as ours builds it)", new CodeBlockCfgAnalyzer()),
+            Configuration.With("stage 1: ours, gate only", new StageAnalyzer(1)),
+            Configuration.With("stage 2: ours, gate + pre-check", new StageAnalyzer(2)),
+            Configuration.With("stage 3: ours, + graphs", new StageAnalyzer(3)),
+            Configuration.With("stage 4: ours, + body models", new StageAnalyzer(4)),
+        };
 
         private static string Command(string[] args) =>
             "dotnet run -c Release --project bench/ComImpersonation.Benchmark" + (args.Length == 0 ? "" : " -- " + string.Join(" ", args));
@@ -288,6 +313,9 @@ namespace ComImpersonation.Benchmark
                         growth <= BudgetPerStatementGrowth);
                 }
             }
+
+            public void Stages(Corpus corpus, Dictionary<Configuration, Result> results) =>
+                Table(corpus, results, CompileMs(results));
 
             private static int Nominal(int statements) => statements < 500 ? 100 : statements < 5000 ? 1_000 : 10_000;
 
