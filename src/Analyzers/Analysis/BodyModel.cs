@@ -228,7 +228,6 @@ namespace ComImpersonation.Analyzers.Analysis
             private readonly Dictionary<IOperation, int> _siteOfOperation = new Dictionary<IOperation, int>();
             private readonly List<Effect>[] _raw;
             private readonly Stack<(IOperation Operation, bool Expanded)> _stack = new Stack<(IOperation, bool)>();
-            private readonly List<IOperation> _children = new List<IOperation>();
             private bool _hasRevert;
             private bool _hasAwait;
             private int _statementIndex;
@@ -265,16 +264,33 @@ namespace ComImpersonation.Analyzers.Analysis
                 {
                     if (_raw[ordinal] is { } raw)
                     {
-                        var kept = new List<Effect>(raw.Count);
+                        int keep = 0;
                         foreach (Effect effect in raw)
                         {
                             if (effect.Key is null || tracked.Contains(effect.Key))
                             {
-                                kept.Add(effect);
+                                keep++;
                             }
                         }
 
-                        effects[ordinal] = kept.Count == 0 ? null : kept.ToArray();
+                        if (keep == raw.Count)
+                        {
+                            effects[ordinal] = raw.ToArray();
+                        }
+                        else if (keep > 0)
+                        {
+                            var kept = new Effect[keep];
+                            int next = 0;
+                            foreach (Effect effect in raw)
+                            {
+                                if (effect.Key is null || tracked.Contains(effect.Key))
+                                {
+                                    kept[next++] = effect;
+                                }
+                            }
+
+                            effects[ordinal] = kept;
+                        }
                     }
 
                     tests[ordinal] = TestFor(_graph.Blocks[ordinal], tracked);
@@ -297,22 +313,49 @@ namespace ComImpersonation.Analyzers.Analysis
                         continue;
                     }
 
+                    if (!IsOfInterest(operation.Kind))
+                    {
+                        // Nothing to record when it completes: only its operands are walked.
+                        PushChildren(operation);
+                        continue;
+                    }
+
                     _stack.Push((operation, true));
-                    if (operation is IFlowAnonymousFunctionOperation)
+                    if (operation.Kind != OperationKind.FlowAnonymousFunction)
                     {
-                        continue; // its body runs only when (and where) the delegate is invoked
+                        PushChildren(operation); // a lambda's body runs only when (and where) the delegate is invoked
                     }
+                }
+            }
 
-                    _children.Clear();
-                    foreach (IOperation child in operation.ChildOperations)
-                    {
-                        _children.Add(child);
-                    }
+            private void PushChildren(IOperation operation)
+            {
+                foreach (IOperation child in operation.ChildOperations.Reverse())
+                {
+                    _stack.Push((child, false));
+                }
+            }
 
-                    for (int i = _children.Count - 1; i >= 0; i--)
-                    {
-                        _stack.Push((_children[i], false));
-                    }
+            /// <summary>The kinds <see cref="Visit"/> acts on; every other operation is only walked through.</summary>
+            private static bool IsOfInterest(OperationKind kind)
+            {
+                switch (kind)
+                {
+                    case OperationKind.Invocation:
+                    case OperationKind.FlowAnonymousFunction:
+                    case OperationKind.Await:
+                    case OperationKind.ObjectCreation:
+                    case OperationKind.Throw:
+                    case OperationKind.SimpleAssignment:
+                    case OperationKind.FlowCapture:
+                    case OperationKind.IsPattern:
+                    case OperationKind.CompoundAssignment:
+                    case OperationKind.Increment:
+                    case OperationKind.Decrement:
+                    case OperationKind.Argument:
+                        return true;
+                    default:
+                        return false;
                 }
             }
 
