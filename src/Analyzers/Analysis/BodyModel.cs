@@ -226,7 +226,11 @@ namespace ComImpersonation.Analyzers.Analysis
             private readonly List<Handoff> _handoffs = new List<Handoff>();
             private readonly Dictionary<ILocalSymbol, IOperation> _delegateLocals = new Dictionary<ILocalSymbol, IOperation>(SymbolEqualityComparer.Default);
             private readonly Dictionary<IOperation, int> _siteOfOperation = new Dictionary<IOperation, int>();
-            private readonly List<Effect>[] _raw;
+            // The effects of every block, block after block (a block's effects are added while it is walked):
+            // one list for the body instead of one per block.
+            private readonly List<Effect> _all = new List<Effect>();
+            private readonly int[] _start;
+            private readonly int[] _end;
             private readonly Stack<(IOperation Operation, bool Expanded)> _stack = new Stack<(IOperation, bool)>();
             private bool _hasRevert;
             private bool _hasAwait;
@@ -236,7 +240,8 @@ namespace ComImpersonation.Analyzers.Analysis
             {
                 _graph = graph;
                 _session = session;
-                _raw = new List<Effect>[graph.Blocks.Length];
+                _start = new int[graph.Blocks.Length];
+                _end = new int[graph.Blocks.Length];
             }
 
             public BodyModel Build()
@@ -244,6 +249,7 @@ namespace ComImpersonation.Analyzers.Analysis
                 foreach (BasicBlock block in _graph.Blocks)
                 {
                     _session.CancellationToken.ThrowIfCancellationRequested();
+                    _start[block.Ordinal] = _all.Count;
                     for (int i = 0; i < block.Operations.Length; i++)
                     {
                         _statementIndex = i;
@@ -255,42 +261,38 @@ namespace ComImpersonation.Analyzers.Analysis
                         _statementIndex = block.Operations.Length;
                         Walk(block, branchValue);
                     }
+
+                    _end[block.Ordinal] = _all.Count;
                 }
 
                 HashSet<object> tracked = TrackedKeys();
-                var effects = new Effect[]?[_raw.Length];
-                var tests = new ResultTest?[_raw.Length];
-                for (int ordinal = 0; ordinal < _raw.Length; ordinal++)
+                int count = _graph.Blocks.Length;
+                var effects = new Effect[]?[count];
+                var tests = new ResultTest?[count];
+                for (int ordinal = 0; ordinal < count; ordinal++)
                 {
-                    if (_raw[ordinal] is { } raw)
+                    int keep = 0;
+                    for (int i = _start[ordinal]; i < _end[ordinal]; i++)
                     {
-                        int keep = 0;
-                        foreach (Effect effect in raw)
+                        if (_all[i].Key is not { } key || tracked.Contains(key))
                         {
-                            if (effect.Key is null || tracked.Contains(effect.Key))
+                            keep++;
+                        }
+                    }
+
+                    if (keep > 0)
+                    {
+                        var kept = new Effect[keep];
+                        int next = 0;
+                        for (int i = _start[ordinal]; i < _end[ordinal]; i++)
+                        {
+                            if (_all[i].Key is not { } key || tracked.Contains(key))
                             {
-                                keep++;
+                                kept[next++] = _all[i];
                             }
                         }
 
-                        if (keep == raw.Count)
-                        {
-                            effects[ordinal] = raw.ToArray();
-                        }
-                        else if (keep > 0)
-                        {
-                            var kept = new Effect[keep];
-                            int next = 0;
-                            foreach (Effect effect in raw)
-                            {
-                                if (effect.Key is null || tracked.Contains(effect.Key))
-                                {
-                                    kept[next++] = effect;
-                                }
-                            }
-
-                            effects[ordinal] = kept;
-                        }
+                        effects[ordinal] = kept;
                     }
 
                     tests[ordinal] = TestFor(_graph.Blocks[ordinal], tracked);
@@ -523,8 +525,7 @@ namespace ComImpersonation.Analyzers.Analysis
             private void AddThrowPoint(BasicBlock block)
             {
                 // Consecutive throw points see the same state: one is enough.
-                List<Effect>? raw = _raw[block.Ordinal];
-                if (raw is null || raw.Count == 0 || raw[raw.Count - 1].Kind != EffectKind.ThrowPoint)
+                if (_all.Count == _start[block.Ordinal] || _all[_all.Count - 1].Kind != EffectKind.ThrowPoint)
                 {
                     Add(block, new Effect(EffectKind.ThrowPoint));
                 }
@@ -591,8 +592,12 @@ namespace ComImpersonation.Analyzers.Analysis
                 return new Effect(EffectKind.ClearResult, key: key);
             }
 
-            private void Add(BasicBlock block, Effect effect) =>
-                (_raw[block.Ordinal] ??= new List<Effect>()).Add(effect);
+            // Effects are added only to the block being walked, which is the last one started.
+            private void Add(BasicBlock block, Effect effect)
+            {
+                System.Diagnostics.Debug.Assert(_start[block.Ordinal] <= _all.Count, "effects are added to the block being walked");
+                _all.Add(effect);
+            }
 
             /// <summary>The keys that can ever hold an impersonation result; effects on other keys are dropped.</summary>
             private HashSet<object> TrackedKeys()
@@ -602,22 +607,14 @@ namespace ComImpersonation.Analyzers.Analysis
                 do
                 {
                     grew = false;
-                    foreach (List<Effect>? list in _raw)
+                    foreach (Effect effect in _all)
                     {
-                        if (list is null)
+                        if ((effect.Kind == EffectKind.BindResult
+                                || effect.Kind == EffectKind.SetFlag
+                                || (effect.Kind == EffectKind.CopyResult && tracked.Contains(effect.SourceKey!)))
+                            && tracked.Add(effect.Key!))
                         {
-                            continue;
-                        }
-
-                        foreach (Effect effect in list)
-                        {
-                            if ((effect.Kind == EffectKind.BindResult
-                                    || effect.Kind == EffectKind.SetFlag
-                                    || (effect.Kind == EffectKind.CopyResult && tracked.Contains(effect.SourceKey!)))
-                                && tracked.Add(effect.Key!))
-                            {
-                                grew = true;
-                            }
+                            grew = true;
                         }
                     }
                 }
