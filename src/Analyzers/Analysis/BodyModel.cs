@@ -225,13 +225,14 @@ namespace ComImpersonation.Analyzers.Analysis
             private readonly List<IFlowAnonymousFunctionOperation> _anonymousFunctions = new List<IFlowAnonymousFunctionOperation>();
             private readonly List<Handoff> _handoffs = new List<Handoff>();
             private readonly Dictionary<ILocalSymbol, IOperation> _delegateLocals = new Dictionary<ILocalSymbol, IOperation>(SymbolEqualityComparer.Default);
-            private readonly Dictionary<IOperation, int> _siteOfOperation = new Dictionary<IOperation, int>();
             // The effects of every block, block after block (a block's effects are added while it is walked):
             // one list for the body instead of one per block.
             private readonly List<Effect> _all = new List<Effect>();
             private readonly int[] _start;
             private readonly int[] _end;
             private readonly Stack<(IOperation Operation, bool Expanded)> _stack = new Stack<(IOperation, bool)>();
+            private Dictionary<IOperation, int>? _siteIndex;
+            private int _indexedSites;
             private bool _hasRevert;
             private bool _hasAwait;
             private int _statementIndex;
@@ -507,11 +508,44 @@ namespace ComImpersonation.Analyzers.Analysis
                 }
             }
 
+            /// <summary>
+            /// The impersonation site whose call <paramref name="operation"/> is, if any. A body has few sites, so they
+            /// are searched by reference: hashing every assigned or tested operation would cost more.
+            /// </summary>
+            private int? SiteOf(IOperation operation)
+            {
+                if (operation.Kind is not (OperationKind.Invocation or OperationKind.ObjectCreation))
+                {
+                    return null;
+                }
+
+                if (_impersonations.Count > 16)
+                {
+                    // A long method: index the sites (and the ones added since) rather than search them all.
+                    _siteIndex ??= new Dictionary<IOperation, int>();
+                    for (; _indexedSites < _impersonations.Count; _indexedSites++)
+                    {
+                        _siteIndex[_impersonations[_indexedSites].Operation] = _indexedSites;
+                    }
+
+                    return _siteIndex.TryGetValue(operation, out int indexed) ? indexed : null;
+                }
+
+                for (int i = _impersonations.Count - 1; i >= 0; i--)
+                {
+                    if (ReferenceEquals(_impersonations[i].Operation, operation))
+                    {
+                        return i;
+                    }
+                }
+
+                return null;
+            }
+
             private void AddImpersonation(BasicBlock block, IOperation call, ApiCall api, bool mayThrow)
             {
                 int site = _impersonations.Count;
                 _impersonations.Add(new ImpersonationSite(site, call, api, block, _statementIndex));
-                _siteOfOperation[call] = site;
                 Add(block, new Effect(EffectKind.Impersonate, site, operation: call, mayThrow: mayThrow));
             }
 
@@ -579,7 +613,7 @@ namespace ComImpersonation.Analyzers.Analysis
             private Effect ResultFlow(object key, IOperation value)
             {
                 value = ResultChecks.Unwrap(value);
-                if (_siteOfOperation.TryGetValue(value, out int site))
+                if (SiteOf(value) is int site)
                 {
                     return new Effect(EffectKind.BindResult, site, key);
                 }
@@ -632,7 +666,7 @@ namespace ComImpersonation.Analyzers.Analysis
                     return null;
                 }
 
-                if (_siteOfOperation.TryGetValue(tested, out int site))
+                if (SiteOf(tested) is int site)
                 {
                     return new ResultTest(site, key: null, failureWhenTrue);
                 }
