@@ -17,6 +17,9 @@ namespace ComImpersonation.Benchmark
 
         public static readonly DiagnosticDescriptor CfgFloor = new DiagnosticDescriptor(
             "BENCH002", "CFG floor", "Never reported", "Benchmark", DiagnosticSeverity.Warning, isEnabledByDefault: true);
+
+        public static readonly DiagnosticDescriptor CodeBlockCfg = new DiagnosticDescriptor(
+            "BENCH003", "CFG from a code block", "Never reported", "Benchmark", DiagnosticSeverity.Warning, isEnabledByDefault: true);
     }
 
     /// <summary>
@@ -81,6 +84,88 @@ namespace ComImpersonation.Benchmark
                         Interlocked.Add(ref _blocks, graph.Blocks.Length);
                     }
                 }
+            });
+        }
+    }
+
+    /// <summary>
+    /// For profiling: what ours pays for every method that passes its pre-check, built the way ours builds it: a
+    /// code-block action that asks for the operation tree and the control-flow graph inside its callback.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    internal sealed class CodeBlockCfgAnalyzer : DiagnosticAnalyzer
+    {
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(BaselineDescriptors.CodeBlockCfg);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.RegisterCodeBlockAction(block =>
+            {
+                if (block.OwningSymbol.Kind == SymbolKind.Method)
+                {
+                    _ = ControlFlowGraph.Create(block.CodeBlock, block.SemanticModel, block.CancellationToken);
+                }
+            });
+        }
+    }
+
+    /// <summary>
+    /// For profiling: ours cut off after a stage, to see what each stage adds. 1: the compilation-start gate;
+    /// 2: and the pre-check of every code block; 3: and the control-flow graph of each block that passes it;
+    /// 4: and every body's model (effects extracted). The full analyzer adds the fixed points and the rules.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    internal sealed class StageAnalyzer : DiagnosticAnalyzer
+    {
+        private static readonly DiagnosticDescriptor Descriptor = new DiagnosticDescriptor(
+            "BENCH004", "Stage", "Never reported", "Benchmark", DiagnosticSeverity.Warning, isEnabledByDefault: true);
+
+        private readonly int _stage;
+
+        public StageAnalyzer(int stage)
+        {
+            _stage = stage;
+        }
+
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptor);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.ReportDiagnostics);
+            context.RegisterCompilationStartAction(start =>
+            {
+                ComImpersonation.Analyzers.Api.ApiModel? api = ComImpersonation.Analyzers.Api.ApiModel.TryCreate(start.Compilation, start.Options.AnalyzerConfigOptionsProvider, start.CancellationToken);
+                if (api is null || _stage < 2)
+                {
+                    return;
+                }
+
+                var summaries = new ComImpersonation.Analyzers.Analysis.MethodSummaries(start.Compilation, api, start.CancellationToken);
+                start.RegisterCodeBlockAction(block =>
+                {
+                    if (block.OwningSymbol.Kind != SymbolKind.Method)
+                    {
+                        return;
+                    }
+
+                    var options = ComImpersonation.Analyzers.Api.ApiOptions.Read(block.Options.AnalyzerConfigOptionsProvider.GetOptions(block.CodeBlock.SyntaxTree));
+                    if (!ComImpersonation.Analyzers.Analysis.PreCheck.MayMatter(block.CodeBlock, api, options, summaries) || _stage < 3)
+                    {
+                        return;
+                    }
+
+                    ControlFlowGraph? graph = ControlFlowGraph.Create(block.CodeBlock, block.SemanticModel, block.CancellationToken);
+                    if (graph is null || _stage < 4)
+                    {
+                        return;
+                    }
+
+                    var session = new ComImpersonation.Analyzers.Analysis.BodySession(graph, block.OwningSymbol, api, options, summaries, options.InterproceduralDepth, block.CancellationToken);
+                    _ = session.Bodies();
+                });
             });
         }
     }

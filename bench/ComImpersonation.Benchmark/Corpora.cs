@@ -370,6 +370,10 @@ namespace ComImpersonation.Benchmark
             return Counted($"(c) one method, {statements:N0} statements", trees, seededDefects: 1, bigMethod: true);
         }
 
+        /// <summary>(m), for profiling only: a project that is mostly ordinary code with a few COM call objects.</summary>
+        public static Corpus Mixed(Corpus ordinary, Corpus com) =>
+            Counted("(m) ordinary code with a few COM call objects", ordinary.Trees.AddRange(com.Trees), com.SeededDefects);
+
         private static void CallObjectHeader(Writer w, string typeName, string ns)
         {
             w.Line("using System;");

@@ -35,10 +35,11 @@ namespace ComImpersonation.Benchmark
     /// <summary>One timed run of one configuration over a fresh compilation.</summary>
     internal sealed class Sample
     {
-        public Sample(double wallMs, double cpuMs, double callbackMs, int errors, IReadOnlyDictionary<string, int> analyzerDiagnostics)
+        public Sample(double wallMs, double cpuMs, double allocatedMB, double callbackMs, int errors, IReadOnlyDictionary<string, int> analyzerDiagnostics)
         {
             WallMs = wallMs;
             CpuMs = cpuMs;
+            AllocatedMB = allocatedMB;
             CallbackMs = callbackMs;
             Errors = errors;
             AnalyzerDiagnostics = analyzerDiagnostics;
@@ -49,6 +50,9 @@ namespace ComImpersonation.Benchmark
 
         /// <summary>CPU time of the whole process over the same interval (all threads; less disturbed by other load).</summary>
         public double CpuMs { get; }
+
+        /// <summary>Memory allocated by the whole process over the same interval (hardly disturbed by other load).</summary>
+        public double AllocatedMB { get; }
 
         /// <summary>The analyzer's callback time (AnalyzerTelemetryInfo.ExecutionTime: what -p:ReportAnalyzer=true prints).</summary>
         public double CallbackMs { get; }
@@ -68,6 +72,7 @@ namespace ComImpersonation.Benchmark
             Samples = samples;
             WallMs = Median(samples.Select(s => s.WallMs));
             CpuMs = Median(samples.Select(s => s.CpuMs));
+            AllocatedMB = Median(samples.Select(s => s.AllocatedMB));
             CallbackMs = Median(samples.Select(s => s.CallbackMs));
             OverNoOpMs = overNoOpMs.Count == 0 ? double.NaN : Median(overNoOpMs);
         }
@@ -79,6 +84,8 @@ namespace ComImpersonation.Benchmark
         public double WallMs { get; }
 
         public double CpuMs { get; }
+
+        public double AllocatedMB { get; }
 
         public double CallbackMs { get; }
 
@@ -113,19 +120,21 @@ namespace ComImpersonation.Benchmark
         private readonly AnalyzerOptions _analyzerOptions = new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty);
         private readonly ConcurrentQueue<string> _analyzerExceptions = new ConcurrentQueue<string>();
         private readonly DiagnosticAnalyzer _noOp;
+        private readonly bool _sequential;
 
         /// <summary>Print the first few diagnostics of each run (--verbose).</summary>
         public bool Verbose { get; set; }
 
-        public Measurement(ImmutableArray<MetadataReference> references, NoOpAnalyzer noOp)
+        public Measurement(ImmutableArray<MetadataReference> references, NoOpAnalyzer noOp, bool sequential = false)
         {
+            _sequential = sequential;
             _references = references;
             _noOp = noOp;
             _options = new CSharpCompilationOptions(
                     OutputKind.DynamicallyLinkedLibrary,
                     optimizationLevel: OptimizationLevel.Release,
                     nullableContextOptions: NullableContextOptions.Enable,
-                    concurrentBuild: true,
+                    concurrentBuild: !sequential,
                     deterministic: true)
                 // CA2000 is disabled by default: enable it explicitly, as a project that wants it does.
                 .WithSpecificDiagnosticOptions(new Dictionary<string, ReportDiagnostic> { [References.Ca2000] = ReportDiagnostic.Warn });
@@ -185,11 +194,13 @@ namespace ComImpersonation.Benchmark
             if (configuration.Analyzer is null)
             {
                 TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                long allocated = GC.GetTotalAllocatedBytes(precise: true);
                 var stopwatch = Stopwatch.StartNew();
                 ImmutableArray<Diagnostic> diagnostics = compilation.GetDiagnostics();
                 stopwatch.Stop();
                 cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
-                return new Sample(stopwatch.Elapsed.TotalMilliseconds, cpu.TotalMilliseconds, 0, CountErrors(diagnostics), new Dictionary<string, int>());
+                allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+                return new Sample(stopwatch.Elapsed.TotalMilliseconds, cpu.TotalMilliseconds, allocated / 1048576.0, 0, CountErrors(diagnostics), new Dictionary<string, int>());
             }
 
             return RunWithAnalyzer(compilation, configuration.Analyzer).GetAwaiter().GetResult();
@@ -205,13 +216,14 @@ namespace ComImpersonation.Benchmark
                 ? ImmutableArray.Create(analyzer)
                 : ImmutableArray.Create(_noOp, analyzer);
             TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            long allocated = GC.GetTotalAllocatedBytes(precise: true);
             var stopwatch = Stopwatch.StartNew();
             CompilationWithAnalyzers withAnalyzers = compilation.WithAnalyzers(
                 analyzers,
                 new CompilationWithAnalyzersOptions(
                     _analyzerOptions,
                     onAnalyzerException: (exception, failed, _) => _analyzerExceptions.Enqueue(failed.GetType().Name + ": " + exception),
-                    concurrentAnalysis: true,
+                    concurrentAnalysis: !_sequential,
                     logAnalyzerExecutionTime: true,
                     reportSuppressedDiagnostics: false));
 
@@ -221,6 +233,7 @@ namespace ComImpersonation.Benchmark
             AnalysisResult result = await withAnalyzers.GetAnalysisResultAsync(CancellationToken.None).ConfigureAwait(false);
             stopwatch.Stop();
             cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+            allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
 
             AnalyzerTelemetryInfo telemetry = result.AnalyzerTelemetryInfo[analyzer];
             var reported = result.GetAllDiagnostics(analyzer)
@@ -248,7 +261,7 @@ namespace ComImpersonation.Benchmark
                 }
             }
 
-            return new Sample(stopwatch.Elapsed.TotalMilliseconds, cpu.TotalMilliseconds, telemetry.ExecutionTime.TotalMilliseconds, errors: 0, reported);
+            return new Sample(stopwatch.Elapsed.TotalMilliseconds, cpu.TotalMilliseconds, allocated / 1048576.0, telemetry.ExecutionTime.TotalMilliseconds, errors: 0, reported);
         }
 
         private static int CountErrors(ImmutableArray<Diagnostic> diagnostics) =>

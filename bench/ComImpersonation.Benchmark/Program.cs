@@ -60,20 +60,23 @@ namespace ComImpersonation.Benchmark
             report.Note($"Roslyn (host and analyzer): Microsoft.CodeAnalysis.CSharp {typeof(CSharpCompilation).Assembly.GetName().Version}");
 
             var noOpAnalyzer = new NoOpAnalyzer();
-            var measurement = new Measurement(references, noOpAnalyzer) { Verbose = args.Contains("--verbose") };
+            // --sequential (for profiling): one thread compiles and analyses, so timings vary less from run to run.
+            var measurement = new Measurement(references, noOpAnalyzer, sequential: args.Contains("--sequential")) { Verbose = args.Contains("--verbose") };
             var noOp = Configuration.With("no-op analyzer", noOpAnalyzer);
             var cfgFloor = Configuration.With("CFG floor", new CfgFloorAnalyzer());
             var ours = Configuration.With("ours (ImpersonationAnalyzer)", new ImpersonationAnalyzer());
             var peer = Configuration.With("CA2000", ca2000);
             var all = new[] { Configuration.CompileOnly, noOp, cfgFloor, ours, peer };
 
-            int warmUps = quick ? 1 : 2;
+            // CA2000's large assembly needs a few runs before its code is fully jitted; so does ours, less so.
+            int warmUps = quick ? 1 : 3;
             void Progress(string line) => Console.Error.WriteLine(line);
 
             // --profile NAME: run one configuration over and over (for a profiler to watch), report nothing.
             if (ValueOf(args, "--profile") is { } profiled)
             {
-                Configuration chosen = all.First(c => c.Name.StartsWith(profiled, StringComparison.OrdinalIgnoreCase));
+                Configuration[] extra = Stages();
+                Configuration chosen = all.Concat(extra).First(c => c.Name.StartsWith(profiled, StringComparison.OrdinalIgnoreCase));
                 int repeat = int.Parse(ValueOf(args, "--iterations") ?? "10", CultureInfo.InvariantCulture);
                 var selected = new List<Corpus>();
                 if (corpora.Contains('a', StringComparison.Ordinal))
@@ -91,12 +94,33 @@ namespace ComImpersonation.Benchmark
                     selected.Add(Corpora.BigMethod(int.Parse(ValueOf(args, "--statements") ?? "10000", CultureInfo.InvariantCulture)));
                 }
 
+                if (corpora.Contains('m', StringComparison.Ordinal))
+                {
+                    selected.Add(Corpora.Mixed(Corpora.Ordinary(quick ? 300 : 1000), Corpora.Com(quick ? 4 : 12, 5)));
+                }
+
                 foreach (Corpus corpus in selected)
                 {
                     Result result = measurement.Run(corpus, new[] { chosen }, 1, repeat, Progress)[chosen];
-                    Console.WriteLine($"{corpus.Name}, {chosen.Name}: wall {result.WallMs:F1} ms, CPU {result.CpuMs:F1} ms, callback {result.CallbackMs:F1} ms");
+                    Console.WriteLine($"{corpus.Name}, {chosen.Name}: wall {result.WallMs:F1} ms, CPU {result.CpuMs:F1} ms, allocated {result.AllocatedMB:F1} MB, callback {result.CallbackMs:F1} ms");
                 }
 
+                return 0;
+            }
+
+            // --stages: where ours spends its time, stage by stage, beside the baselines (on (b) unless --corpus says).
+            if (args.Contains("--stages"))
+            {
+                Corpus corpus = corpora.Contains('a', StringComparison.Ordinal) && !corpora.Contains('b', StringComparison.Ordinal)
+                    ? Corpora.Ordinary(quick ? 300 : 1000)
+                    : Corpora.Com(quick ? 40 : 120, 5);
+                var staged = new List<Configuration> { Configuration.CompileOnly, noOp, cfgFloor };
+                staged.AddRange(Stages());
+                staged.Add(ours);
+                staged.Add(peer);
+                Dictionary<Configuration, Result> results = measurement.Run(corpus, staged, warmUps, int.Parse(ValueOf(args, "--iterations") ?? (quick ? "3" : "7"), CultureInfo.InvariantCulture), Progress);
+                report.Stages(corpus, results);
+                Console.WriteLine(report.Finish(Command(args)));
                 return 0;
             }
 
@@ -154,6 +178,16 @@ namespace ComImpersonation.Benchmark
 
             return report.Missed.Count == 0 ? 0 : 1;
         }
+
+        /// <summary>Ours cut off after each stage, and the graphs built the way ours builds them (for --stages and --profile).</summary>
+        private static Configuration[] Stages() => new[]
+        {
+            Configuration.With("block-CFG (a graph per method, built as ours builds it)", new CodeBlockCfgAnalyzer()),
+            Configuration.With("stage 1: ours, gate only", new StageAnalyzer(1)),
+            Configuration.With("stage 2: ours, gate + pre-check", new StageAnalyzer(2)),
+            Configuration.With("stage 3: ours, + graphs", new StageAnalyzer(3)),
+            Configuration.With("stage 4: ours, + body models", new StageAnalyzer(4)),
+        };
 
         private static string Command(string[] args) =>
             "dotnet run -c Release --project bench/ComImpersonation.Benchmark" + (args.Length == 0 ? "" : " -- " + string.Join(" ", args));
@@ -229,6 +263,7 @@ namespace ComImpersonation.Benchmark
                 _text.AppendLine($"- ours / CA2000, callback time: **{callbackRatio:F3}** ({our.CallbackMs:F0} ms / {ca2000.CallbackMs:F0} ms)");
                 _text.AppendLine($"- ours / CFG floor, wall time over the no-op analyzer: **{wallRatio:F2}** ({our.OverNoOpMs:F0} ms / {floor.OverNoOpMs:F0} ms)");
                 _text.AppendLine($"- ours / CFG floor, total wall time: {our.WallMs / floor.WallMs:F2}");
+                _text.AppendLine($"- for reference, CFG floor / CA2000, callback time: {floor.CallbackMs / ca2000.CallbackMs:F3} (building the graphs alone; the floor gets its operation trees from the driver, outside its callbacks, as CA2000 does, while ours builds them inside its own)");
                 _text.AppendLine($"- ours: {Describe(our.Diagnostics)} on {corpus.SeededDefects} methods written with a defect; CA2000: {Describe(ca2000.Diagnostics)}");
                 _text.AppendLine();
                 Budget(
@@ -252,6 +287,7 @@ namespace ComImpersonation.Benchmark
                 _text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---|");
                 var perStatement = new Dictionary<int, double>();
                 var wallPerStatement = new Dictionary<int, double>();
+                var floorPerStatement = new Dictionary<int, double>();
                 foreach ((Corpus corpus, Dictionary<Configuration, Result> results) in rows)
                 {
                     Result our = results[ours];
@@ -261,6 +297,7 @@ namespace ComImpersonation.Benchmark
                     double wallPer = 1000 * our.OverNoOpMs / n;
                     perStatement[Nominal(n)] = callbackPer;
                     wallPerStatement[Nominal(n)] = wallPer;
+                    floorPerStatement[Nominal(n)] = 1000 * floor.OverNoOpMs / n;
                     if (!our.Diagnostics.ContainsKey("COMIMP003"))
                     {
                         Missed.Add($"(c) {n:N0} statements: the defect at the end of the method was not reported (the analysis gave up)");
@@ -273,7 +310,7 @@ namespace ComImpersonation.Benchmark
                 if (perStatement.TryGetValue(1_000, out double at1k) && perStatement.TryGetValue(10_000, out double at10k))
                 {
                     double growth = at10k / at1k;
-                    _text.AppendLine($"- callback time per statement, 10,000 / 1,000: **{growth:F2}**; wall over no-op per statement, 10,000 / 1,000: {wallPerStatement[10_000] / wallPerStatement[1_000]:F2}");
+                    _text.AppendLine($"- callback time per statement, 10,000 / 1,000: **{growth:F2}**; wall over no-op per statement, 10,000 / 1,000: {wallPerStatement[10_000] / wallPerStatement[1_000]:F2}; the CFG floor's wall over no-op per statement, 10,000 / 1,000: {floorPerStatement[10_000] / floorPerStatement[1_000]:F2}");
                     _text.AppendLine();
                     Budget(
                         "(c) one big method: our time per statement at 10,000 statements within 2x of that at 1,000",
@@ -281,6 +318,9 @@ namespace ComImpersonation.Benchmark
                         growth <= BudgetPerStatementGrowth);
                 }
             }
+
+            public void Stages(Corpus corpus, Dictionary<Configuration, Result> results) =>
+                Table(corpus, results, CompileMs(results));
 
             private static int Nominal(int statements) => statements < 500 ? 100 : statements < 5000 ? 1_000 : 10_000;
 
@@ -309,17 +349,17 @@ namespace ComImpersonation.Benchmark
             {
                 _text.AppendLine().AppendLine($"### {corpus.Name}").AppendLine();
                 _text.AppendLine($"{Corpora.Describe(corpus).First()}; medians of {results.Values.First().Samples.Count} iterations.").AppendLine();
-                _text.AppendLine("| Configuration | Wall (ms) | Wall over no-op (ms) | … % of compile | Callback (ms) | … % of compile | CPU (ms) | Diagnostics |");
-                _text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---|");
+                _text.AppendLine("| Configuration | Wall (ms) | Wall over no-op (ms) | … % of compile | Callback (ms) | … % of compile | CPU (ms) | Allocated (MB) | Diagnostics |");
+                _text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---|");
                 foreach ((Configuration configuration, Result result) in results)
                 {
                     if (configuration.Analyzer is null)
                     {
-                        _text.AppendLine($"| {configuration.Name} | {result.WallMs:F0} | | | | | {result.CpuMs:F0} | |");
+                        _text.AppendLine($"| {configuration.Name} | {result.WallMs:F0} | | | | | {result.CpuMs:F0} | {result.AllocatedMB:F0} | |");
                         continue;
                     }
 
-                    _text.AppendLine($"| {configuration.Name} | {result.WallMs:F0} | {result.OverNoOpMs:F1} | {100 * result.OverNoOpMs / compile:F2}% | {result.CallbackMs:F1} | {100 * result.CallbackMs / compile:F2}% | {result.CpuMs:F0} | {Describe(result.Diagnostics)} |");
+                    _text.AppendLine($"| {configuration.Name} | {result.WallMs:F0} | {result.OverNoOpMs:F1} | {100 * result.OverNoOpMs / compile:F2}% | {result.CallbackMs:F1} | {100 * result.CallbackMs / compile:F2}% | {result.CpuMs:F0} | {result.AllocatedMB:F0} | {Describe(result.Diagnostics)} |");
                 }
 
                 _text.AppendLine();

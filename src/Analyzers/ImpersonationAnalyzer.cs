@@ -24,7 +24,10 @@ namespace ComImpersonation.Analyzers
         public override void Initialize(AnalysisContext context)
         {
             context.EnableConcurrentExecution();
-            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            // Generated code is never analysed (no Analyze flag): the driver skips its code blocks. Everything this
+            // analyzer reports lies in the code block it analysed, so it needs no second check per diagnostic
+            // (ReportDiagnostics), which would cost a token walk of each tree that gets a diagnostic.
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.ReportDiagnostics);
             context.RegisterCompilationStartAction(start =>
             {
                 ApiModel? api = ApiModel.TryCreate(start.Compilation, start.Options.AnalyzerConfigOptionsProvider, start.CancellationToken);
@@ -46,7 +49,7 @@ namespace ComImpersonation.Analyzers
             }
 
             ApiOptions options = ApiOptions.Read(context.Options.AnalyzerConfigOptionsProvider.GetOptions(context.CodeBlock.SyntaxTree));
-            if (!MentionsCandidate(context.CodeBlock, api, options, summaries, context.CancellationToken))
+            if (!PreCheck.MayMatter(context.CodeBlock, api, options, summaries, context.CancellationToken))
             {
                 return;
             }
@@ -95,44 +98,6 @@ namespace ComImpersonation.Analyzers
             }
         }
 
-        /// <summary>
-        /// The syntactic pre-check: does the block call anything by a name the API model could recognise, or hand a
-        /// method group to an API that may run it on another thread?
-        /// </summary>
-        private static bool MentionsCandidate(SyntaxNode codeBlock, ApiModel api, ApiOptions options, MethodSummaries summaries, CancellationToken cancellationToken)
-        {
-            foreach (SyntaxNode node in codeBlock.DescendantNodes())
-            {
-                switch (node)
-                {
-                    case InvocationExpressionSyntax invocation when ApiModel.InvokedName(invocation) is { } name:
-                        if (api.CandidateNames.Contains(name)
-                            || (options.HasAdditionalMethods && options.NamesMethod(name))
-                            || (options.InterproceduralDepth > 0 && summaries.MayBeWrapperName(name, cancellationToken))
-                            || (ApiModel.IsThreadHandoffName(name) && PassesMethodGroup(invocation.ArgumentList)))
-                        {
-                            return true;
-                        }
-
-                        break;
-
-                    case ObjectCreationExpressionSyntax { Type: var type } when options.InterproceduralDepth > 0
-                        && MethodSummaries.RightmostName(type) is { } typeName && summaries.MayBeWrapperName(typeName, cancellationToken):
-                        return true; // a scope: its constructor impersonates
-
-                    case BaseObjectCreationExpressionSyntax creation when creation.ArgumentList is { } arguments:
-                        if (CouldBeThreadHandoff(creation) && PassesMethodGroup(arguments))
-                        {
-                            return true;
-                        }
-
-                        break;
-                }
-            }
-
-            return false;
-        }
-
         private static bool HasSyntaxErrors(SyntaxNode codeBlock)
         {
             if (!codeBlock.ContainsDiagnostics)
@@ -157,25 +122,6 @@ namespace ComImpersonation.Analyzers
             foreach (IOperation operation in root.Descendants())
             {
                 if (operation.Kind == OperationKind.Invalid)
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
-        private static bool CouldBeThreadHandoff(BaseObjectCreationExpressionSyntax creation) => creation switch
-        {
-            ObjectCreationExpressionSyntax { Type: var type } => MethodSummaries.RightmostName(type) is "Thread" or "Timer",
-            _ => true, // target-typed new(...): the type is not written
-        };
-
-        private static bool PassesMethodGroup(ArgumentListSyntax arguments)
-        {
-            foreach (ArgumentSyntax argument in arguments.Arguments)
-            {
-                if (argument.Expression is IdentifierNameSyntax or MemberAccessExpressionSyntax)
                 {
                     return true;
                 }

@@ -61,11 +61,13 @@ namespace ComImpersonation.Analyzers.Analysis
     /// <summary>A call that impersonates the client.</summary>
     internal sealed class ImpersonationSite
     {
-        public ImpersonationSite(int index, IOperation operation, ApiCall api)
+        public ImpersonationSite(int index, IOperation operation, ApiCall api, BasicBlock? block = null, int statementIndex = -1)
         {
             Index = index;
             Operation = operation;
             Api = api;
+            Block = block;
+            StatementIndex = statementIndex;
         }
 
         public int Index { get; }
@@ -74,6 +76,12 @@ namespace ComImpersonation.Analyzers.Analysis
         public IOperation Operation { get; }
 
         public ApiCall Api { get; }
+
+        /// <summary>The block whose statement (or branch value) holds the call, when it comes from a body's graph.</summary>
+        public BasicBlock? Block { get; }
+
+        /// <summary>That statement's index in <see cref="BasicBlock.Operations"/>; the operation count for the branch value.</summary>
+        public int StatementIndex { get; }
     }
 
     /// <summary>A call that completes the asynchronous call: <c>Signal</c>, or a local function that may call it.</summary>
@@ -191,10 +199,13 @@ namespace ComImpersonation.Analyzers.Analysis
     {
         private readonly Effect[]?[] _effects;
         private readonly ResultTest?[] _tests;
+        private readonly HashSet<object> _trackedKeys;
+        private ResultLiveness? _liveness;
 
-        private BodyModel(ControlFlowGraph graph, Effect[]?[] effects, ResultTest?[] tests, List<ImpersonationSite> impersonations, List<SignalSite> signals, List<IFlowAnonymousFunctionOperation> anonymousFunctions, List<Handoff> handoffs, List<DroppedImpersonatedRun> droppedRuns, bool hasRevert, bool hasAwait)
+        private BodyModel(ControlFlowGraph graph, Effect[]?[] effects, ResultTest?[] tests, HashSet<object> trackedKeys, List<ImpersonationSite> impersonations, List<SignalSite> signals, List<IFlowAnonymousFunctionOperation> anonymousFunctions, List<Handoff> handoffs, List<DroppedImpersonatedRun> droppedRuns, bool hasRevert, bool hasAwait)
         {
             Graph = graph;
+            _trackedKeys = trackedKeys;
             DroppedRuns = droppedRuns;
             foreach (ImpersonationSite site in impersonations)
             {
@@ -243,6 +254,13 @@ namespace ComImpersonation.Analyzers.Analysis
 
         public ResultTest? TestOf(BasicBlock block) => _tests[block.Ordinal];
 
+        /// <summary>
+        /// True when a binding of <paramref name="key"/> may still be read from the start of <paramref name="block"/> on.
+        /// The liveness of the body's keys is worked out on the first question (most bodies never ask).
+        /// </summary>
+        public bool IsLiveOnEntry(BasicBlock block, object key) =>
+            (_liveness ??= ResultLiveness.Compute(Graph, _effects, _tests, _trackedKeys)).IsLiveOnEntry(block, key);
+
         public static BodyModel Build(ControlFlowGraph graph, BodySession session)
         {
             var builder = new Builder(graph, session);
@@ -259,18 +277,24 @@ namespace ComImpersonation.Analyzers.Analysis
             private readonly List<Handoff> _handoffs = new List<Handoff>();
             private readonly List<DroppedImpersonatedRun> _droppedRuns = new List<DroppedImpersonatedRun>();
             private readonly Dictionary<ILocalSymbol, IOperation> _delegateLocals = new Dictionary<ILocalSymbol, IOperation>(SymbolEqualityComparer.Default);
-            private readonly Dictionary<IOperation, int> _siteOfOperation = new Dictionary<IOperation, int>();
-            private readonly List<Effect>[] _raw;
+            // The effects of every block, block after block (a block's effects are added while it is walked):
+            // one list for the body instead of one per block.
+            private readonly List<Effect> _all = new List<Effect>();
+            private readonly int[] _start;
+            private readonly int[] _end;
             private readonly Stack<(IOperation Operation, bool Expanded)> _stack = new Stack<(IOperation, bool)>();
-            private readonly List<IOperation> _children = new List<IOperation>();
+            private Dictionary<IOperation, int>? _siteIndex;
+            private int _indexedSites;
             private bool _hasRevert;
             private bool _hasAwait;
+            private int _statementIndex;
 
             public Builder(ControlFlowGraph graph, BodySession session)
             {
                 _graph = graph;
                 _session = session;
-                _raw = new List<Effect>[graph.Blocks.Length];
+                _start = new int[graph.Blocks.Length];
+                _end = new int[graph.Blocks.Length];
             }
 
             public BodyModel Build()
@@ -278,40 +302,56 @@ namespace ComImpersonation.Analyzers.Analysis
                 foreach (BasicBlock block in _graph.Blocks)
                 {
                     _session.CancellationToken.ThrowIfCancellationRequested();
-                    foreach (IOperation operation in block.Operations)
+                    _start[block.Ordinal] = _all.Count;
+                    for (int i = 0; i < block.Operations.Length; i++)
                     {
-                        Walk(block, operation);
+                        _statementIndex = i;
+                        Walk(block, block.Operations[i]);
                     }
 
                     if (block.BranchValue is { } branchValue)
                     {
+                        _statementIndex = block.Operations.Length;
                         Walk(block, branchValue);
                     }
+
+                    _end[block.Ordinal] = _all.Count;
                 }
 
                 HashSet<object> tracked = TrackedKeys();
-                var effects = new Effect[]?[_raw.Length];
-                var tests = new ResultTest?[_raw.Length];
-                for (int ordinal = 0; ordinal < _raw.Length; ordinal++)
+                int count = _graph.Blocks.Length;
+                var effects = new Effect[]?[count];
+                var tests = new ResultTest?[count];
+                for (int ordinal = 0; ordinal < count; ordinal++)
                 {
-                    if (_raw[ordinal] is { } raw)
+                    int keep = 0;
+                    for (int i = _start[ordinal]; i < _end[ordinal]; i++)
                     {
-                        var kept = new List<Effect>(raw.Count);
-                        foreach (Effect effect in raw)
+                        if (_all[i].Key is not { } key || tracked.Contains(key))
                         {
-                            if (effect.Key is null || tracked.Contains(effect.Key))
+                            keep++;
+                        }
+                    }
+
+                    if (keep > 0)
+                    {
+                        var kept = new Effect[keep];
+                        int next = 0;
+                        for (int i = _start[ordinal]; i < _end[ordinal]; i++)
+                        {
+                            if (_all[i].Key is not { } key || tracked.Contains(key))
                             {
-                                kept.Add(effect);
+                                kept[next++] = _all[i];
                             }
                         }
 
-                        effects[ordinal] = kept.Count == 0 ? null : kept.ToArray();
+                        effects[ordinal] = kept;
                     }
 
                     tests[ordinal] = TestFor(_graph.Blocks[ordinal], tracked);
                 }
 
-                return new BodyModel(_graph, effects, tests, _impersonations, _signals, _anonymousFunctions, _handoffs, _droppedRuns, _hasRevert, _hasAwait);
+                return new BodyModel(_graph, effects, tests, tracked, _impersonations, _signals, _anonymousFunctions, _handoffs, _droppedRuns, _hasRevert, _hasAwait);
             }
 
             // Post-order with an explicit stack: operands are evaluated before the operation that uses them, and
@@ -328,22 +368,49 @@ namespace ComImpersonation.Analyzers.Analysis
                         continue;
                     }
 
+                    if (!IsOfInterest(operation.Kind))
+                    {
+                        // Nothing to record when it completes: only its operands are walked.
+                        PushChildren(operation);
+                        continue;
+                    }
+
                     _stack.Push((operation, true));
-                    if (operation is IFlowAnonymousFunctionOperation)
+                    if (operation.Kind != OperationKind.FlowAnonymousFunction)
                     {
-                        continue; // its body runs only when (and where) the delegate is invoked
+                        PushChildren(operation); // a lambda's body runs only when (and where) the delegate is invoked
                     }
+                }
+            }
 
-                    _children.Clear();
-                    foreach (IOperation child in operation.ChildOperations)
-                    {
-                        _children.Add(child);
-                    }
+            private void PushChildren(IOperation operation)
+            {
+                foreach (IOperation child in operation.ChildOperations.Reverse())
+                {
+                    _stack.Push((child, false));
+                }
+            }
 
-                    for (int i = _children.Count - 1; i >= 0; i--)
-                    {
-                        _stack.Push((_children[i], false));
-                    }
+            /// <summary>The kinds <see cref="Visit"/> acts on; every other operation is only walked through.</summary>
+            private static bool IsOfInterest(OperationKind kind)
+            {
+                switch (kind)
+                {
+                    case OperationKind.Invocation:
+                    case OperationKind.FlowAnonymousFunction:
+                    case OperationKind.Await:
+                    case OperationKind.ObjectCreation:
+                    case OperationKind.Throw:
+                    case OperationKind.SimpleAssignment:
+                    case OperationKind.FlowCapture:
+                    case OperationKind.IsPattern:
+                    case OperationKind.CompoundAssignment:
+                    case OperationKind.Increment:
+                    case OperationKind.Decrement:
+                    case OperationKind.Argument:
+                        return true;
+                    default:
+                        return false;
                 }
             }
 
@@ -498,11 +565,44 @@ namespace ComImpersonation.Analyzers.Analysis
                 }
             }
 
+            /// <summary>
+            /// The impersonation site whose call <paramref name="operation"/> is, if any. A body has few sites, so they
+            /// are searched by reference: hashing every assigned or tested operation would cost more.
+            /// </summary>
+            private int? SiteOf(IOperation operation)
+            {
+                if (operation.Kind is not (OperationKind.Invocation or OperationKind.ObjectCreation))
+                {
+                    return null;
+                }
+
+                if (_impersonations.Count > 16)
+                {
+                    // A long method: index the sites (and the ones added since) rather than search them all.
+                    _siteIndex ??= new Dictionary<IOperation, int>();
+                    for (; _indexedSites < _impersonations.Count; _indexedSites++)
+                    {
+                        _siteIndex[_impersonations[_indexedSites].Operation] = _indexedSites;
+                    }
+
+                    return _siteIndex.TryGetValue(operation, out int indexed) ? indexed : null;
+                }
+
+                for (int i = _impersonations.Count - 1; i >= 0; i--)
+                {
+                    if (ReferenceEquals(_impersonations[i].Operation, operation))
+                    {
+                        return i;
+                    }
+                }
+
+                return null;
+            }
+
             private void AddImpersonation(BasicBlock block, IOperation call, ApiCall api, bool mayThrow)
             {
                 int site = _impersonations.Count;
-                _impersonations.Add(new ImpersonationSite(site, call, api));
-                _siteOfOperation[call] = site;
+                _impersonations.Add(new ImpersonationSite(site, call, api, block, _statementIndex));
                 Add(block, new Effect(EffectKind.Impersonate, site, operation: call, mayThrow: mayThrow));
             }
 
@@ -516,8 +616,7 @@ namespace ComImpersonation.Analyzers.Analysis
             private void AddThrowPoint(BasicBlock block)
             {
                 // Consecutive throw points see the same state: one is enough.
-                List<Effect>? raw = _raw[block.Ordinal];
-                if (raw is null || raw.Count == 0 || raw[raw.Count - 1].Kind != EffectKind.ThrowPoint)
+                if (_all.Count == _start[block.Ordinal] || _all[_all.Count - 1].Kind != EffectKind.ThrowPoint)
                 {
                     Add(block, new Effect(EffectKind.ThrowPoint));
                 }
@@ -587,7 +686,7 @@ namespace ComImpersonation.Analyzers.Analysis
             private Effect ResultFlow(object key, IOperation value)
             {
                 value = ResultChecks.Unwrap(value);
-                if (_siteOfOperation.TryGetValue(value, out int site))
+                if (SiteOf(value) is int site)
                 {
                     return new Effect(EffectKind.BindResult, site, key);
                 }
@@ -600,8 +699,12 @@ namespace ComImpersonation.Analyzers.Analysis
                 return new Effect(EffectKind.ClearResult, key: key);
             }
 
-            private void Add(BasicBlock block, Effect effect) =>
-                (_raw[block.Ordinal] ??= new List<Effect>()).Add(effect);
+            // Effects are added only to the block being walked, which is the last one started.
+            private void Add(BasicBlock block, Effect effect)
+            {
+                System.Diagnostics.Debug.Assert(_start[block.Ordinal] <= _all.Count, "effects are added to the block being walked");
+                _all.Add(effect);
+            }
 
             /// <summary>The keys that can ever hold an impersonation result; effects on other keys are dropped.</summary>
             private HashSet<object> TrackedKeys()
@@ -611,22 +714,14 @@ namespace ComImpersonation.Analyzers.Analysis
                 do
                 {
                     grew = false;
-                    foreach (List<Effect>? list in _raw)
+                    foreach (Effect effect in _all)
                     {
-                        if (list is null)
+                        if ((effect.Kind == EffectKind.BindResult
+                                || effect.Kind == EffectKind.SetFlag
+                                || (effect.Kind == EffectKind.CopyResult && tracked.Contains(effect.SourceKey!)))
+                            && tracked.Add(effect.Key!))
                         {
-                            continue;
-                        }
-
-                        foreach (Effect effect in list)
-                        {
-                            if ((effect.Kind == EffectKind.BindResult
-                                    || effect.Kind == EffectKind.SetFlag
-                                    || (effect.Kind == EffectKind.CopyResult && tracked.Contains(effect.SourceKey!)))
-                                && tracked.Add(effect.Key!))
-                            {
-                                grew = true;
-                            }
+                            grew = true;
                         }
                     }
                 }
@@ -644,7 +739,7 @@ namespace ComImpersonation.Analyzers.Analysis
                     return null;
                 }
 
-                if (_siteOfOperation.TryGetValue(tested, out int site))
+                if (SiteOf(tested) is int site)
                 {
                     return new ResultTest(site, key: null, failureWhenTrue, kind);
                 }

@@ -85,6 +85,13 @@ namespace ComImpersonation.Analyzers.Analysis
                 BodyModel model = ModelOf(body.Graph);
                 foreach (IFlowAnonymousFunctionOperation anonymousFunction in model.AnonymousFunctions)
                 {
+                    if (!PreCheck.MayMatter(anonymousFunction.Syntax, Api, Options, Summaries, CancellationToken))
+                    {
+                        // Nothing in it can impersonate, revert, signal or hand a method to another thread (nor in the
+                        // lambdas and local functions inside it): no rule can report on it, so it gets no graph.
+                        continue;
+                    }
+
                     ControlFlowGraph graph = body.Graph.GetAnonymousFunctionControlFlowGraph(anonymousFunction, CancellationToken);
                     _bodies.Add(new Body(graph, anonymousFunction.Symbol, body.Symbol));
                     RegisterLocalFunctions(graph, anonymousFunction.Symbol);

@@ -17,6 +17,9 @@ namespace ComImpersonation.Analyzers.Analysis
     /// <summary>The transfer functions of the impersonation analysis over one <see cref="BodyModel"/>.</summary>
     internal sealed class ImpersonationDomain : IFlowDomain<ImpersonationState>
     {
+        /// <summary>Up to this many bindings, a state is not pruned of dead ones.</summary>
+        private const int FewBindings = 4;
+
         private readonly BodyModel _model;
         private readonly IImpersonationObserver? _observer;
 
@@ -40,7 +43,7 @@ namespace ComImpersonation.Analyzers.Analysis
             // throw, and at a throw statement); an impersonation checked and reverted with nothing in between
             // that can throw leaves no such state behind.
             intermediate = default;
-            ImpersonationState state = input;
+            ImpersonationState state = WithoutDeadBindings(block, input);
             Effect[]? effects = _model.EffectsOf(block);
             if (effects is not null)
             {
@@ -61,6 +64,50 @@ namespace ComImpersonation.Analyzers.Analysis
             }
 
             return state;
+        }
+
+        /// <summary>
+        /// Drops the bindings no path from here can read (<see cref="ResultLiveness"/>); allocates only when one dies.
+        /// A state with a few bindings keeps them all: dead ones cost little until there are many, and most bodies
+        /// then never need their liveness worked out.
+        /// </summary>
+        private ImpersonationState WithoutDeadBindings(BasicBlock block, ImpersonationState state)
+        {
+            ResultBinding[]? bindings = state.Bindings;
+            if (bindings is null || bindings.Length <= FewBindings)
+            {
+                return state;
+            }
+
+            int live = 0;
+            foreach (ResultBinding binding in bindings)
+            {
+                if (_model.IsLiveOnEntry(block, binding.Key))
+                {
+                    live++;
+                }
+            }
+
+            if (live == bindings.Length)
+            {
+                return state;
+            }
+
+            ResultBinding[]? kept = null;
+            if (live > 0)
+            {
+                kept = new ResultBinding[live];
+                int next = 0;
+                foreach (ResultBinding binding in bindings)
+                {
+                    if (_model.IsLiveOnEntry(block, binding.Key))
+                    {
+                        kept[next++] = binding;
+                    }
+                }
+            }
+
+            return state.WithBindings(kept);
         }
 
         private ImpersonationState Apply(Effect effect, ImpersonationState state)

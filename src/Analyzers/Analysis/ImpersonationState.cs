@@ -56,6 +56,10 @@ namespace ComImpersonation.Analyzers.Analysis
         public ImpersonationState Awaited() =>
             new ImpersonationState(Active, Signal, awaited: true, AlwaysImpersonated, Bindings);
 
+        /// <summary>The same state with only <paramref name="bindings"/> (a subset of this state's bindings).</summary>
+        public ImpersonationState WithBindings(ResultBinding[]? bindings) =>
+            new ImpersonationState(Active, Signal, MayHaveAwaited, AlwaysImpersonated, bindings);
+
         /// <summary><paramref name="key"/> now holds the result of <paramref name="sites"/> (empty: something else).</summary>
         public ImpersonationState Bound(object key, SiteSet sites)
         {

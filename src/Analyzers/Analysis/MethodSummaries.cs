@@ -99,60 +99,105 @@ namespace ComImpersonation.Analyzers.Analysis
 
         private HashSet<string> CollectWrapperNames(CancellationToken cancellationToken)
         {
-            var mentions = new List<(string Declared, List<string> Mentioned)>();
-            foreach (SyntaxTree tree in _compilation.SyntaxTrees)
-            {
-                foreach (SyntaxNode node in tree.GetRoot(cancellationToken).DescendantNodes(n => n is not StatementSyntax and not ExpressionSyntax))
-                {
-                    if (node is not BaseMethodDeclarationSyntax declaration || (declaration.Body is null && declaration.ExpressionBody is null))
-                    {
-                        continue;
-                    }
-
-                    string? declared = declaration switch
-                    {
-                        MethodDeclarationSyntax method => method.Identifier.ValueText,
-                        ConstructorDeclarationSyntax constructor => constructor.Identifier.ValueText,
-                        _ => null,
-                    };
-
-                    if (declared is null)
-                    {
-                        continue;
-                    }
-
-                    var mentioned = new List<string>();
-                    foreach (SyntaxNode inner in declaration.DescendantNodes())
-                    {
-                        if (inner is InvocationExpressionSyntax invocation && ApiModel.InvokedName(invocation) is { } name)
-                        {
-                            mentioned.Add(name);
-                        }
-                        else if (inner is ObjectCreationExpressionSyntax creation && RightmostName(creation.Type) is { } typeName)
-                        {
-                            mentioned.Add(typeName);
-                        }
-                    }
-
-                    mentions.Add((declared, mentioned));
-                }
-            }
-
+            // The least set of names that contains the API model's candidates and the name of every method (or
+            // constructor's type) whose body calls a name in the set. A body can only call a name that its tree's
+            // text contains, so a tree is walked only once its text mentions a name of the set: each round searches
+            // the trees not yet walked for the names the previous round added. Most trees of a large project mention
+            // none and are never walked.
             var names = new HashSet<string>(_api.CandidateNames, StringComparer.Ordinal);
-            for (bool grew = true; grew;)
+            var mentions = new List<(string Declared, List<string> Mentioned)>();
+            var unwalked = new List<SyntaxTree>(_compilation.SyntaxTrees);
+            var fresh = new List<string>(names);
+            while (fresh.Count > 0 && unwalked.Count > 0)
             {
-                grew = false;
-                foreach ((string declared, List<string> mentioned) in mentions)
+                for (int i = unwalked.Count - 1; i >= 0; i--)
                 {
-                    if (!names.Contains(declared) && mentioned.Exists(names.Contains))
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (MayMention(unwalked[i].GetText(cancellationToken).ToString(), fresh))
                     {
-                        names.Add(declared);
-                        grew = true;
+                        CollectMentions(unwalked[i], mentions, cancellationToken);
+                        unwalked.RemoveAt(i);
+                    }
+                }
+
+                fresh.Clear();
+                for (bool grew = true; grew;)
+                {
+                    grew = false;
+                    foreach ((string declared, List<string> mentioned) in mentions)
+                    {
+                        if (!names.Contains(declared) && mentioned.Exists(names.Contains))
+                        {
+                            names.Add(declared);
+                            fresh.Add(declared);
+                            grew = true;
+                        }
                     }
                 }
             }
 
             return names;
+        }
+
+        /// <summary>
+        /// Could the source text call one of <paramref name="words"/>? A plain search, except that an identifier
+        /// written with a Unicode escape (<c>\u0053ignal</c>) is not found by one: such a text always may.
+        /// </summary>
+        private static bool MayMention(string text, List<string> words)
+        {
+            if (text.IndexOf("\\u", StringComparison.Ordinal) >= 0 || text.IndexOf("\\U", StringComparison.Ordinal) >= 0)
+            {
+                return true;
+            }
+
+            foreach (string word in words)
+            {
+                if (text.IndexOf(word, StringComparison.Ordinal) >= 0)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>For each method and constructor with a body in <paramref name="tree"/>: the names its body calls or creates.</summary>
+        private static void CollectMentions(SyntaxTree tree, List<(string Declared, List<string> Mentioned)> mentions, CancellationToken cancellationToken)
+        {
+            foreach (SyntaxNode node in tree.GetRoot(cancellationToken).DescendantNodes(n => n is not StatementSyntax and not ExpressionSyntax))
+            {
+                if (node is not BaseMethodDeclarationSyntax declaration || (declaration.Body is null && declaration.ExpressionBody is null))
+                {
+                    continue;
+                }
+
+                string? declared = declaration switch
+                {
+                    MethodDeclarationSyntax method => method.Identifier.ValueText,
+                    ConstructorDeclarationSyntax constructor => constructor.Identifier.ValueText,
+                    _ => null,
+                };
+
+                if (declared is null)
+                {
+                    continue;
+                }
+
+                var mentioned = new List<string>();
+                foreach (SyntaxNode inner in declaration.DescendantNodes())
+                {
+                    if (inner is InvocationExpressionSyntax invocation && ApiModel.InvokedName(invocation) is { } name)
+                    {
+                        mentioned.Add(name);
+                    }
+                    else if (inner is ObjectCreationExpressionSyntax creation && RightmostName(creation.Type) is { } typeName)
+                    {
+                        mentioned.Add(typeName);
+                    }
+                }
+
+                mentions.Add((declared, mentioned));
+            }
         }
 
         internal static string? RightmostName(TypeSyntax type) => type switch

@@ -73,11 +73,6 @@ namespace ComImpersonation.Analyzers.Analysis
         /// </summary>
         private static bool IsReadAfter(BodyUses facts, ISimpleAssignmentOperation assignment, ILocalSymbol local, CancellationToken cancellationToken)
         {
-            if (facts.IsCaptured(local) || facts.IsReadInHandler(local))
-            {
-                return true;
-            }
-
             IOperation statement = assignment;
             while (statement.Parent is not null)
             {
@@ -89,6 +84,15 @@ namespace ComImpersonation.Analyzers.Analysis
                 return true; // not found: in doubt, take it as read
             }
 
+            // Most results are read right away: the path is asked first, the questions about the whole body last.
+            return IsReadOnPathAfter(facts, statement, start, startIndex, assignment, local, cancellationToken)
+                || facts.IsCaptured(local)
+                || facts.IsReadInHandler(local);
+        }
+
+        /// <summary>Is <paramref name="local"/> read on some path from <paramref name="assignment"/> on, before being written again?</summary>
+        private static bool IsReadOnPathAfter(BodyUses facts, IOperation statement, BasicBlock start, int startIndex, ISimpleAssignmentOperation assignment, ILocalSymbol local, CancellationToken cancellationToken)
+        {
             // The rest of the assignment's own statement, then the rest of its block.
             Use use = ScanOperation(statement, local, assignment);
             if (use == Use.None)

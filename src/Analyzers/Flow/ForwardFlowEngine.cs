@@ -26,15 +26,17 @@ namespace ComImpersonation.Analyzers.Flow
         private readonly IFlowDomain<TState> _domain;
         private readonly CancellationToken _cancellationToken;
 
-        private readonly Dictionary<NodeKey, TState> _inputs = new Dictionary<NodeKey, TState>();
+        private readonly Dictionary<NodeKey, TState> _inputs;
         private readonly Dictionary<ThrownKey, TState> _thrown = new Dictionary<ThrownKey, TState>();
 
-        // The contexts under which something was thrown in each try region: seeding a region's handlers looks only at
-        // its own entries, so the cost stays linear in the number of try regions.
+        /// <summary>For the first block of each reachable try region: the contexts it is reached in.</summary>
+        private readonly Dictionary<int, List<FlowContext?>> _tryEntryContexts = new Dictionary<int, List<FlowContext?>>();
+
+        /// <summary>For each try region: the contexts in which something was thrown in it (keys of <see cref="_thrown"/>).</summary>
         private readonly Dictionary<ControlFlowRegion, List<FlowContext?>> _thrownContexts = new Dictionary<ControlFlowRegion, List<FlowContext?>>();
-        private readonly List<FlowContext?>[] _contextsByBlock;
+
         private readonly Queue<NodeKey> _worklist = new Queue<NodeKey>();
-        private readonly HashSet<NodeKey> _queued = new HashSet<NodeKey>();
+        private readonly HashSet<NodeKey> _queued;
         private readonly Dictionary<BranchKey, FlowContext> _branchContexts = new Dictionary<BranchKey, FlowContext>();
         private readonly Dictionary<RegionKey, FlowContext> _exceptionContexts = new Dictionary<RegionKey, FlowContext>();
         private readonly List<ControlFlowRegion> _protectedRegions = new List<ControlFlowRegion>();
@@ -45,9 +47,14 @@ namespace ComImpersonation.Analyzers.Flow
             _graph = graph;
             _domain = domain;
             _cancellationToken = cancellationToken;
-            _contextsByBlock = new List<FlowContext?>[graph.Blocks.Length];
+            _inputs = new Dictionary<NodeKey, TState>(graph.Blocks.Length);
+            _queued = new HashSet<NodeKey>();
             _exceptionalExit = domain.Bottom;
             CollectProtectedRegions(graph.Root);
+            foreach (ControlFlowRegion tryRegion in _protectedRegions)
+            {
+                _tryEntryContexts[tryRegion.FirstBlockOrdinal] = new List<FlowContext?>();
+            }
         }
 
         /// <summary>Runs the analysis to its fixed point; null when it did not converge within the step bound.</summary>
@@ -174,25 +181,31 @@ namespace ComImpersonation.Analyzers.Flow
             bool changed = false;
             foreach (ControlFlowRegion tryRegion in _protectedRegions)
             {
-                List<FlowContext?>? entryContexts = _contextsByBlock[tryRegion.FirstBlockOrdinal];
-                if (entryContexts is null)
+                List<FlowContext?> entryContexts = _tryEntryContexts[tryRegion.FirstBlockOrdinal];
+                if (entryContexts.Count == 0)
                 {
                     continue; // the try region is unreachable
                 }
 
                 ControlFlowRegion enclosing = tryRegion.EnclosingRegion!;
-                foreach (FlowContext? entryContext in entryContexts.ToArray())
+                _thrownContexts.TryGetValue(tryRegion, out List<FlowContext?>? thrownContexts);
+
+                // Propagating below may reach this try's entry in a new context: that one is seeded next round.
+                int reached = entryContexts.Count;
+                for (int e = 0; e < reached; e++)
                 {
+                    FlowContext? entryContext = entryContexts[e];
+
                     // An exception can also come before anything in the try ran (an asynchronous one, or one the
                     // model does not see as a throw point): the handler sees the try's entry state too.
                     TState thrown = _inputs[new NodeKey(tryRegion.FirstBlockOrdinal, entryContext)];
-                    if (_thrownContexts.TryGetValue(tryRegion, out List<FlowContext?>? thrownContexts))
+                    if (thrownContexts is not null)
                     {
-                        foreach (FlowContext? thrownContext in thrownContexts)
+                        foreach (FlowContext? context in thrownContexts)
                         {
-                            if (FlowContext.IsWithin(thrownContext, entryContext))
+                            if (FlowContext.IsWithin(context, entryContext))
                             {
-                                thrown = _domain.Join(thrown, _thrown[new ThrownKey(tryRegion, thrownContext)]);
+                                thrown = _domain.Join(thrown, _thrown[new ThrownKey(tryRegion, context)]);
                             }
                         }
                     }
@@ -260,10 +273,10 @@ namespace ComImpersonation.Analyzers.Flow
                 }
                 else
                 {
-                    _thrown[key] = state;
+                    _thrown.Add(key, state);
                     if (!_thrownContexts.TryGetValue(current, out List<FlowContext?>? contexts))
                     {
-                        _thrownContexts[current] = contexts = new List<FlowContext?>();
+                        _thrownContexts[current] = contexts = new List<FlowContext?>(1);
                     }
 
                     contexts.Add(context);
@@ -320,7 +333,10 @@ namespace ComImpersonation.Analyzers.Flow
             else
             {
                 _inputs[key] = state;
-                (_contextsByBlock[ordinal] ??= new List<FlowContext?>()).Add(context);
+                if (_tryEntryContexts.TryGetValue(ordinal, out List<FlowContext?>? contexts))
+                {
+                    contexts.Add(context);
+                }
             }
 
             if (_queued.Add(key))
