@@ -143,7 +143,7 @@ namespace ComImpersonation.Benchmark
                     return;
                 }
 
-                var summaries = new ComImpersonation.Analyzers.Analysis.MethodSummaries(start.Compilation, api, start.CancellationToken);
+                var summaries = new ComImpersonation.Analyzers.Analysis.MethodSummaries(start.Compilation, api);
                 start.RegisterCodeBlockAction(block =>
                 {
                     if (block.OwningSymbol.Kind != SymbolKind.Method)
@@ -152,7 +152,7 @@ namespace ComImpersonation.Benchmark
                     }
 
                     var options = ComImpersonation.Analyzers.Api.ApiOptions.Read(block.Options.AnalyzerConfigOptionsProvider.GetOptions(block.CodeBlock.SyntaxTree));
-                    if (!ComImpersonation.Analyzers.Analysis.PreCheck.MayMatter(block.CodeBlock, api, options, summaries) || _stage < 3)
+                    if (!ComImpersonation.Analyzers.Analysis.PreCheck.MayMatter(block.CodeBlock, api, options, summaries, block.CancellationToken) || _stage < 3)
                     {
                         return;
                     }
@@ -163,7 +163,7 @@ namespace ComImpersonation.Benchmark
                         return;
                     }
 
-                    var session = new ComImpersonation.Analyzers.Analysis.BodySession(graph, block.OwningSymbol, api, options, summaries, options.InterproceduralDepth, block.CancellationToken);
+                    var session = new ComImpersonation.Analyzers.Analysis.BodySession(graph, block.SemanticModel, block.OwningSymbol, api, options, summaries, options.InterproceduralDepth, block.CancellationToken);
                     _ = session.Bodies();
                 });
             });

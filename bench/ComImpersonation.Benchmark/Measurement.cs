@@ -16,10 +16,11 @@ namespace ComImpersonation.Benchmark
     /// <summary>One way of compiling a corpus: the compiler alone, or the compiler with one analyzer.</summary>
     internal sealed class Configuration
     {
-        private Configuration(string name, DiagnosticAnalyzer? analyzer)
+        private Configuration(string name, DiagnosticAnalyzer? analyzer, DiagnosticAnalyzer? companion = null)
         {
             Name = name;
             Analyzer = analyzer;
+            Companion = companion;
         }
 
         public string Name { get; }
@@ -29,14 +30,21 @@ namespace ComImpersonation.Benchmark
 
         public static Configuration CompileOnly { get; } = new Configuration("compilation alone", analyzer: null);
 
+        /// <summary>An analyzer that runs in the same compilation as <see cref="Analyzer"/> (its callback time is read separately).</summary>
+        public DiagnosticAnalyzer? Companion { get; }
+
         public static Configuration With(string name, DiagnosticAnalyzer analyzer) => new Configuration(name, analyzer);
+
+        /// <summary>Two analyzers in one compilation, as a build that enables both runs them: they share the driver's operation trees.</summary>
+        public static Configuration Beside(string name, DiagnosticAnalyzer analyzer, DiagnosticAnalyzer companion) => new Configuration(name, analyzer, companion);
     }
 
     /// <summary>One timed run of one configuration over a fresh compilation.</summary>
     internal sealed class Sample
     {
-        public Sample(double wallMs, double cpuMs, double allocatedMB, double callbackMs, int errors, IReadOnlyDictionary<string, int> analyzerDiagnostics)
+        public Sample(double wallMs, double cpuMs, double allocatedMB, double callbackMs, int errors, IReadOnlyDictionary<string, int> analyzerDiagnostics, double companionCallbackMs = 0)
         {
+            CompanionCallbackMs = companionCallbackMs;
             WallMs = wallMs;
             CpuMs = cpuMs;
             AllocatedMB = allocatedMB;
@@ -59,6 +67,9 @@ namespace ComImpersonation.Benchmark
 
         public int Errors { get; }
 
+        /// <summary>The companion analyzer's callback time in the same run (0 when there is none).</summary>
+        public double CompanionCallbackMs { get; }
+
         /// <summary>Diagnostics the analyzer reported, by ID.</summary>
         public IReadOnlyDictionary<string, int> AnalyzerDiagnostics { get; }
     }
@@ -74,6 +85,7 @@ namespace ComImpersonation.Benchmark
             CpuMs = Median(samples.Select(s => s.CpuMs));
             AllocatedMB = Median(samples.Select(s => s.AllocatedMB));
             CallbackMs = Median(samples.Select(s => s.CallbackMs));
+            CompanionCallbackMs = Median(samples.Select(s => s.CompanionCallbackMs));
             OverNoOpMs = overNoOpMs.Count == 0 ? double.NaN : Median(overNoOpMs);
         }
 
@@ -88,6 +100,8 @@ namespace ComImpersonation.Benchmark
         public double AllocatedMB { get; }
 
         public double CallbackMs { get; }
+
+        public double CompanionCallbackMs { get; }
 
         /// <summary>Median over iterations of (this wall time − the no-op analyzer's wall time in the same iteration).</summary>
         public double OverNoOpMs { get; }
@@ -203,10 +217,10 @@ namespace ComImpersonation.Benchmark
                 return new Sample(stopwatch.Elapsed.TotalMilliseconds, cpu.TotalMilliseconds, allocated / 1048576.0, 0, CountErrors(diagnostics), new Dictionary<string, int>());
             }
 
-            return RunWithAnalyzer(compilation, configuration.Analyzer).GetAwaiter().GetResult();
+            return RunWithAnalyzer(compilation, configuration.Analyzer, configuration.Companion).GetAwaiter().GetResult();
         }
 
-        private async Task<Sample> RunWithAnalyzer(CSharpCompilation compilation, DiagnosticAnalyzer analyzer)
+        private async Task<Sample> RunWithAnalyzer(CSharpCompilation compilation, DiagnosticAnalyzer analyzer, DiagnosticAnalyzer? companion)
         {
             // The no-op analyzer always runs: it is the driver every build has (the SDK's own analyzers, the compiler's),
             // so that "over the no-op analyzer" is what this analyzer adds to a build. It also makes the driver compile
@@ -214,7 +228,7 @@ namespace ComImpersonation.Benchmark
             // code without COM) would otherwise let CompilationWithAnalyzers skip compiling altogether.
             ImmutableArray<DiagnosticAnalyzer> analyzers = analyzer is NoOpAnalyzer
                 ? ImmutableArray.Create(analyzer)
-                : ImmutableArray.Create(_noOp, analyzer);
+                : companion is null ? ImmutableArray.Create(_noOp, analyzer) : ImmutableArray.Create(_noOp, analyzer, companion);
             TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
             long allocated = GC.GetTotalAllocatedBytes(precise: true);
             var stopwatch = Stopwatch.StartNew();
@@ -261,7 +275,8 @@ namespace ComImpersonation.Benchmark
                 }
             }
 
-            return new Sample(stopwatch.Elapsed.TotalMilliseconds, cpu.TotalMilliseconds, allocated / 1048576.0, telemetry.ExecutionTime.TotalMilliseconds, errors: 0, reported);
+            double companionMs = companion is null ? 0 : result.AnalyzerTelemetryInfo[companion].ExecutionTime.TotalMilliseconds;
+            return new Sample(stopwatch.Elapsed.TotalMilliseconds, cpu.TotalMilliseconds, allocated / 1048576.0, telemetry.ExecutionTime.TotalMilliseconds, errors: 0, reported, companionMs);
         }
 
         private static int CountErrors(ImmutableArray<Diagnostic> diagnostics) =>

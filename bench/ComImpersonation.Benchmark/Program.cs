@@ -118,6 +118,7 @@ namespace ComImpersonation.Benchmark
                 staged.AddRange(Stages());
                 staged.Add(ours);
                 staged.Add(peer);
+                staged.Add(Configuration.Beside("ours beside CA2000", new ImpersonationAnalyzer(), ca2000));
                 Dictionary<Configuration, Result> results = measurement.Run(corpus, staged, warmUps, int.Parse(ValueOf(args, "--iterations") ?? (quick ? "3" : "7"), CultureInfo.InvariantCulture), Progress);
                 report.Stages(corpus, results);
                 Console.WriteLine(report.Finish(Command(args)));
@@ -140,8 +141,12 @@ namespace ComImpersonation.Benchmark
                     Corpus corpus = Corpora.Com(files: quick ? 40 : 120, methodsPerFile: 5);
                     CheckCompiles(measurement, corpus);
                     Progress($"{corpus.Name}: {Corpora.Describe(corpus).First()}");
-                    Dictionary<Configuration, Result> results = measurement.Run(corpus, all, warmUps, quick ? 3 : 7, Progress);
-                    report.Com(corpus, results, noOp, cfgFloor, ours, peer);
+                    // Beside the five: a graph per method built as ours builds it (inside a code-block action), and ours in
+                    // the same compilation as CA2000, which is what -p:ReportAnalyzer=true shows for a build that enables both.
+                    var blockCfg = Configuration.With("block-CFG (a graph per method, built as ours builds it)", new CodeBlockCfgAnalyzer());
+                    var beside = Configuration.Beside("ours beside CA2000 (one compilation)", new ImpersonationAnalyzer(), ca2000);
+                    Dictionary<Configuration, Result> results = measurement.Run(corpus, all.Concat(new[] { blockCfg, beside }).ToList(), warmUps, quick ? 3 : 11, Progress);
+                    report.Com(corpus, results, noOp, cfgFloor, ours, peer, blockCfg, beside);
                 }
 
                 if (corpora.Contains('c', StringComparison.Ordinal))
@@ -251,7 +256,7 @@ namespace ComImpersonation.Benchmark
                 }
             }
 
-            public void Com(Corpus corpus, Dictionary<Configuration, Result> results, Configuration noOp, Configuration cfgFloor, Configuration ours, Configuration peer)
+            public void Com(Corpus corpus, Dictionary<Configuration, Result> results, Configuration noOp, Configuration cfgFloor, Configuration ours, Configuration peer, Configuration blockCfg, Configuration beside)
             {
                 double compile = CompileMs(results);
                 Table(corpus, results, compile);
@@ -264,6 +269,10 @@ namespace ComImpersonation.Benchmark
                 _text.AppendLine($"- ours / CFG floor, wall time over the no-op analyzer: **{wallRatio:F2}** ({our.OverNoOpMs:F0} ms / {floor.OverNoOpMs:F0} ms)");
                 _text.AppendLine($"- ours / CFG floor, total wall time: {our.WallMs / floor.WallMs:F2}");
                 _text.AppendLine($"- for reference, CFG floor / CA2000, callback time: {floor.CallbackMs / ca2000.CallbackMs:F3} (building the graphs alone; the floor gets its operation trees from the driver, outside its callbacks, as CA2000 does, while ours builds them inside its own)");
+                Result block = results[blockCfg];
+                Result both = results[beside];
+                _text.AppendLine($"- for reference, block-CFG / CA2000, callback time: {block.CallbackMs / ca2000.CallbackMs:F3} (binding each method, its operation tree and its graph inside a code-block action, as ours does, and nothing else); ours / block-CFG: {our.CallbackMs / block.CallbackMs:F2}");
+                _text.AppendLine($"- for reference, ours beside CA2000 in one compilation, callback time: {both.CallbackMs / both.CompanionCallbackMs:F3} ({both.CallbackMs:F0} ms / {both.CompanionCallbackMs:F0} ms); wall time it adds to CA2000's: {both.WallMs - ca2000.WallMs:F0} ms");
                 _text.AppendLine($"- ours: {Describe(our.Diagnostics)} on {corpus.SeededDefects} methods written with a defect; CA2000: {Describe(ca2000.Diagnostics)}");
                 _text.AppendLine();
                 Budget(
@@ -319,8 +328,14 @@ namespace ComImpersonation.Benchmark
                 }
             }
 
-            public void Stages(Corpus corpus, Dictionary<Configuration, Result> results) =>
+            public void Stages(Corpus corpus, Dictionary<Configuration, Result> results)
+            {
                 Table(corpus, results, CompileMs(results));
+                foreach (Result result in results.Values.Where(r => r.Configuration.Companion is not null))
+                {
+                    _text.AppendLine($"- {result.Configuration.Name}: callback {result.CallbackMs:F1} ms, companion's callback {result.CompanionCallbackMs:F1} ms, ratio {result.CallbackMs / result.CompanionCallbackMs:F3}");
+                }
+            }
 
             private static int Nominal(int statements) => statements < 500 ? 100 : statements < 5000 ? 1_000 : 10_000;
 
