@@ -87,6 +87,7 @@ namespace ComImpersonation.Benchmark
             CallbackMs = Median(samples.Select(s => s.CallbackMs));
             CompanionCallbackMs = Median(samples.Select(s => s.CompanionCallbackMs));
             OverNoOpMs = overNoOpMs.Count == 0 ? double.NaN : Median(overNoOpMs);
+            BestWallMs = samples.Count == 0 ? double.NaN : samples.Min(s => s.WallMs);
         }
 
         public Configuration Configuration { get; }
@@ -105,6 +106,17 @@ namespace ComImpersonation.Benchmark
 
         /// <summary>Median over iterations of (this wall time − the no-op analyzer's wall time in the same iteration).</summary>
         public double OverNoOpMs { get; }
+
+        /// <summary>
+        /// The fastest run's wall time. Other work on the machine only ever adds time, so the fastest of several runs is
+        /// the least disturbed estimate of what a configuration itself costs.
+        /// </summary>
+        public double BestWallMs { get; }
+
+        /// <summary>This configuration's fastest wall time − the no-op analyzer's fastest (NaN for the compiler alone).</summary>
+        public double BestOverNoOpMs { get; private set; } = double.NaN;
+
+        internal void SetNoOp(Result noOp) => BestOverNoOpMs = BestWallMs - noOp.BestWallMs;
 
         public IReadOnlyDictionary<string, int> Diagnostics => Samples[Samples.Count - 1].AnalyzerDiagnostics;
 
@@ -192,7 +204,16 @@ namespace ComImpersonation.Benchmark
                 throw new InvalidOperationException("An analyzer threw (AD0001):\n" + string.Join("\n", _analyzerExceptions.Distinct().Take(5)));
             }
 
-            return configurations.ToDictionary(c => c, c => new Result(c, samples[c], overNoOp[c]));
+            Dictionary<Configuration, Result> results = configurations.ToDictionary(c => c, c => new Result(c, samples[c], overNoOp[c]));
+            if (noOp is not null)
+            {
+                foreach (Result result in results.Values.Where(r => r.Configuration.Analyzer is not null))
+                {
+                    result.SetNoOp(results[noOp]);
+                }
+            }
+
+            return results;
         }
 
         private static string Short(Configuration configuration) => configuration.Name.Split(' ')[0];
