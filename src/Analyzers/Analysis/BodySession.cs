@@ -18,6 +18,14 @@ namespace ComImpersonation.Analyzers.Analysis
 
         private readonly Dictionary<ControlFlowGraph, BodyModel> _models = new Dictionary<ControlFlowGraph, BodyModel>();
         private readonly Dictionary<IMethodSymbol, bool> _maySignal = new Dictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
+
+        // Local functions whose may-signal question is still open (a call cycle reaches them again), and those of
+        // them whose provisional "no" some model has used. When such a function turns out to signal, the models
+        // built on the "no" are stale.
+        private readonly HashSet<IMethodSymbol> _openQuestions = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+        private readonly HashSet<IMethodSymbol> _provisionalNoUsed = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+        private bool _stale;
+        private int _registeredBodies;
         private readonly List<Body> _bodies = new List<Body>();
         private readonly Dictionary<IMethodSymbol, IMethodSymbol> _parents = new Dictionary<IMethodSymbol, IMethodSymbol>(SymbolEqualityComparer.Default);
         private readonly Dictionary<IMethodSymbol, List<Handoff>> _handedOff = new Dictionary<IMethodSymbol, List<Handoff>>(SymbolEqualityComparer.Default);
@@ -32,6 +40,7 @@ namespace ComImpersonation.Analyzers.Analysis
             CancellationToken = cancellationToken;
             _bodies.Add(new Body(root, owner as IMethodSymbol, parent: null));
             RegisterLocalFunctions(root, owner as IMethodSymbol);
+            _registeredBodies = _bodies.Count;
         }
 
         public ApiModel Api { get; }
@@ -72,6 +81,22 @@ namespace ComImpersonation.Analyzers.Analysis
         /// so what one body does with another (hands it to another thread) is known for each.
         /// </summary>
         public List<(Body Body, BodyModel Model)> Bodies()
+        {
+            while (true)
+            {
+                List<(Body, BodyModel)> bodies = BuildBodies();
+                if (!StartOverIfStale())
+                {
+                    return bodies;
+                }
+
+                _bodies.RemoveRange(_registeredBodies, _bodies.Count - _registeredBodies); // lambdas are found again
+                _parents.Clear();
+                _handedOff.Clear();
+            }
+        }
+
+        private List<(Body Body, BodyModel Model)> BuildBodies()
         {
             var result = new List<(Body, BodyModel)>();
             for (int i = 0; i < _bodies.Count; i++)
@@ -118,7 +143,51 @@ namespace ComImpersonation.Analyzers.Analysis
         }
 
         /// <summary>The member's own body and its model, without building those of its lambdas (for summaries).</summary>
-        public (Body Body, BodyModel Model) RootBody() => (_bodies[0], ModelOf(_bodies[0].Graph));
+        public (Body Body, BodyModel Model) RootBody()
+        {
+            while (true)
+            {
+                BodyModel model = ModelOf(_bodies[0].Graph);
+                if (!StartOverIfStale())
+                {
+                    return (_bodies[0], model);
+                }
+            }
+        }
+
+        /// <summary>
+        /// After models were built on a provisional "no" that turned out "yes": forget the models and every "no"
+        /// (each was worked out on what may have been such a "no"), and keep the "yes" answers, which stay true.
+        /// The answers only ever turn from "no" to "yes", so starting over ends after at most one round per local
+        /// function. Code without a call cycle among local functions never starts over.
+        /// </summary>
+        private bool StartOverIfStale()
+        {
+            if (!_stale)
+            {
+                return false;
+            }
+
+            CancellationToken.ThrowIfCancellationRequested();
+            _stale = false;
+            _models.Clear();
+            _provisionalNoUsed.Clear();
+            var answeredNo = new List<IMethodSymbol>();
+            foreach (KeyValuePair<IMethodSymbol, bool> answer in _maySignal)
+            {
+                if (!answer.Value)
+                {
+                    answeredNo.Add(answer.Key);
+                }
+            }
+
+            foreach (IMethodSymbol function in answeredNo)
+            {
+                _maySignal.Remove(function);
+            }
+
+            return true;
+        }
 
         /// <summary>The hand-off that runs <paramref name="body"/> on another thread, if one in this code block does.</summary>
         public Handoff? HandoffOf(Body body)
@@ -156,6 +225,11 @@ namespace ComImpersonation.Analyzers.Analysis
             localFunction = (IMethodSymbol)localFunction.OriginalDefinition;
             if (_maySignal.TryGetValue(localFunction, out bool known))
             {
+                if (!known && _openQuestions.Contains(localFunction))
+                {
+                    _provisionalNoUsed.Add(localFunction);
+                }
+
                 return known;
             }
 
@@ -164,10 +238,18 @@ namespace ComImpersonation.Analyzers.Analysis
                 return false;
             }
 
-            // Recursion is cut off by assuming "no" while the function is being summarised.
+            // Recursion is cut off by assuming "no" while the question is open; a model that used that "no" is
+            // built again if the answer is "yes" (see StartOverIfStale).
             _maySignal[localFunction] = false;
+            _openQuestions.Add(localFunction);
             bool maySignal = ModelOf(graph).Signals.Count > 0;
+            _openQuestions.Remove(localFunction);
             _maySignal[localFunction] = maySignal;
+            if (maySignal && _provisionalNoUsed.Contains(localFunction))
+            {
+                _stale = true;
+            }
+
             return maySignal;
         }
 

@@ -246,6 +246,19 @@ namespace ComImpersonation.Analyzers.Tests.Robustness
                         void Countdown(int k) { if (k > 0) Countdown(k - 1); }
                     }
 
+                    // Ping is asked about first (its call comes first), while Pong, which only calls Ping, is worked out
+                    // inside Ping's question: Pong must not keep the "no" it got while Ping was still open.
+                    public void Begin_AskedInsideTheCycle(int n)
+                    {
+                        if (n < 0) { Ping(n); return; }
+                        Pong(n);
+                        if ({|COMIMP001:NativeMethods.CoImpersonateClient()|} < 0) return;
+                        try { Work(); } finally { NativeMethods.CoRevertToSelf(); }
+
+                        void Ping(int k) { if (k > 0) Pong(k - 1); _sync.Signal(); }
+                        void Pong(int k) { if (k > 0) Ping(k - 1); }
+                    }
+
                     public void Begin_SelfSignal(int n)
                     {
                         Again(n);
