@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Threading;
 using ComImpersonation.Analyzers.Analysis;
 using ComImpersonation.Analyzers.Api;
 using ComImpersonation.Analyzers.Rules;

@@ -145,20 +145,9 @@ namespace ComImpersonation.Analyzers.Analysis
         /// </summary>
         private static bool MayMention(string text, List<string> words)
         {
-            if (text.IndexOf("\\u", StringComparison.Ordinal) >= 0 || text.IndexOf("\\U", StringComparison.Ordinal) >= 0)
-            {
-                return true;
-            }
-
-            foreach (string word in words)
-            {
-                if (text.IndexOf(word, StringComparison.Ordinal) >= 0)
-                {
-                    return true;
-                }
-            }
-
-            return false;
+            return text.IndexOf("\\u", StringComparison.Ordinal) >= 0
+                || text.IndexOf("\\U", StringComparison.Ordinal) >= 0
+                || ApiModel.ContainsAny(text, words);
         }
 
         /// <summary>For each method and constructor with a body in <paramref name="tree"/>: the names its body calls or creates.</summary>

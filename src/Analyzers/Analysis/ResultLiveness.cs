@@ -210,7 +210,7 @@ namespace ComImpersonation.Analyzers.Analysis
             foreach (BasicBlock block in graph.Blocks)
             {
                 if (block.FallThroughSuccessor is { Semantics: ControlFlowBranchSemantics.StructuredExceptionHandling }
-                    && EnclosingFinally(block.EnclosingRegion) is { } finallyRegion
+                    && ResultUse.EnclosingFinally(block.EnclosingRegion) is { } finallyRegion
                     && afterFinally.TryGetValue(finallyRegion, out List<int>? continuations))
                 {
                     successors[block.Ordinal].AddRange(continuations);
@@ -218,16 +218,6 @@ namespace ComImpersonation.Analyzers.Analysis
             }
 
             return successors;
-        }
-
-        private static ControlFlowRegion? EnclosingFinally(ControlFlowRegion? region)
-        {
-            while (region is not null && region.Kind != ControlFlowRegionKind.Finally)
-            {
-                region = region.EnclosingRegion;
-            }
-
-            return region;
         }
     }
 }

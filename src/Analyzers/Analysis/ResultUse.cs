@@ -38,7 +38,7 @@ namespace ComImpersonation.Analyzers.Analysis
                 UncheckedResult? how = site.Api.Shape switch
                 {
                     ResultShape.Throws => IsSwallowed(site.Operation, semanticModel) ? UncheckedResult.Swallowed : null,
-                    ResultShape.Int32 or ResultShape.UInt32 or ResultShape.HResultStruct or ResultShape.Bool or ResultShape.Bool32 or ResultShape.Status => CheckValue(facts, site.Operation, cancellationToken),
+                    ResultShape.Int32 or ResultShape.UInt32 or ResultShape.HResultStruct or ResultShape.Bool or ResultShape.Bool32 or ResultShape.Status => CheckValue(facts, site, cancellationToken),
                     _ => null,
                 };
 
@@ -49,8 +49,9 @@ namespace ComImpersonation.Analyzers.Analysis
             }
         }
 
-        private static UncheckedResult? CheckValue(BodyUses facts, IOperation invocation, CancellationToken cancellationToken)
+        private static UncheckedResult? CheckValue(BodyUses facts, ImpersonationSite site, CancellationToken cancellationToken)
         {
+            IOperation invocation = site.Operation;
             if (OperationValues.IsDiscarded(invocation))
             {
                 return UncheckedResult.Discarded;
@@ -60,7 +61,7 @@ namespace ComImpersonation.Analyzers.Analysis
             switch (value.Parent)
             {
                 case ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment when assignment.Value == value:
-                    return IsReadAfter(facts, assignment, local.Local, cancellationToken) ? null : UncheckedResult.NeverRead;
+                    return IsReadAfter(facts, site, assignment, local.Local, cancellationToken) ? null : UncheckedResult.NeverRead;
                 default:
                     return null;
             }
@@ -71,7 +72,7 @@ namespace ComImpersonation.Analyzers.Analysis
         /// A local that lambdas or local functions capture, or that any handler region reads, counts as read; so does
         /// one whose search runs out of the body's step budget (in doubt, stay quiet).
         /// </summary>
-        private static bool IsReadAfter(BodyUses facts, ISimpleAssignmentOperation assignment, ILocalSymbol local, CancellationToken cancellationToken)
+        private static bool IsReadAfter(BodyUses facts, ImpersonationSite site, ISimpleAssignmentOperation assignment, ILocalSymbol local, CancellationToken cancellationToken)
         {
             IOperation statement = assignment;
             while (statement.Parent is not null)
@@ -79,7 +80,7 @@ namespace ComImpersonation.Analyzers.Analysis
                 statement = statement.Parent;
             }
 
-            if (!facts.TryFind(statement, out BasicBlock start, out int startIndex))
+            if (!facts.TryFind(statement, site, out BasicBlock start, out int startIndex))
             {
                 return true; // not found: in doubt, take it as read
             }
@@ -154,7 +155,8 @@ namespace ComImpersonation.Analyzers.Analysis
             return false;
         }
 
-        private static ControlFlowRegion? EnclosingFinally(ControlFlowRegion? region)
+        /// <summary>The innermost <c>finally</c> region that contains <paramref name="region"/>, or null.</summary>
+        internal static ControlFlowRegion? EnclosingFinally(ControlFlowRegion? region)
         {
             while (region is not null && region.Kind != ControlFlowRegionKind.Finally)
             {
@@ -468,9 +470,22 @@ namespace ComImpersonation.Analyzers.Analysis
                 return _readInHandlers.Contains(local);
             }
 
-            /// <summary>The block whose operations (or branch value) include <paramref name="statement"/>, and its index there.</summary>
-            public bool TryFind(IOperation statement, out BasicBlock block, out int index)
+            /// <summary>
+            /// The block whose operations (or branch value) include <paramref name="statement"/>, and its index there:
+            /// where the body's model saw <paramref name="site"/> when that is the statement, else looked up.
+            /// </summary>
+            public bool TryFind(IOperation statement, ImpersonationSite site, out BasicBlock block, out int index)
             {
+                if (site.Block is { } seen
+                    && (site.StatementIndex < seen.Operations.Length
+                        ? seen.Operations[site.StatementIndex] == statement
+                        : site.StatementIndex == seen.Operations.Length && seen.BranchValue == statement))
+                {
+                    block = seen;
+                    index = site.StatementIndex;
+                    return true;
+                }
+
                 if (_statements is null)
                 {
                     _statements = new Dictionary<IOperation, (BasicBlock, int)>();

@@ -632,12 +632,15 @@ namespace ComImpersonation.Analyzers.Api
             return assembly.GetTypeByMetadataName("Vanara.PInvoke.Ole32") is not null;
         }
 
-        private static bool MentionsAny(SyntaxTree tree, ImmutableArray<string> words, CancellationToken cancellationToken)
+        private static bool MentionsAny(SyntaxTree tree, ImmutableArray<string> words, CancellationToken cancellationToken) =>
+            ContainsAny(tree.GetText(cancellationToken).ToString(), words);
+
+        /// <summary>Does <paramref name="text"/> contain one of <paramref name="words"/> (ordinal, anywhere)?</summary>
+        internal static bool ContainsAny(string text, IReadOnlyList<string> words)
         {
-            string text = tree.GetText(cancellationToken).ToString();
-            foreach (string word in words)
+            for (int i = 0; i < words.Count; i++)
             {
-                if (text.IndexOf(word, StringComparison.Ordinal) >= 0)
+                if (text.IndexOf(words[i], StringComparison.Ordinal) >= 0)
                 {
                     return true;
                 }
