@@ -67,7 +67,10 @@ namespace ComImpersonation.Benchmark
             var ours = Configuration.With("ours (ImpersonationAnalyzer)", new ImpersonationAnalyzer());
             var peer = Configuration.With("CA2000", ca2000);
             var all = new[] { Configuration.CompileOnly, noOp, cfgFloor, ours, peer };
+            // Beside the five: a graph per method built as ours builds it (inside a code-block action), and ours in the
+            // same compilation as CA2000, which is what -p:ReportAnalyzer=true shows for a build that enables both.
             var blockCfg = Configuration.With("block-CFG (a graph per method, built as ours builds it)", new CodeBlockCfgAnalyzer());
+            var beside = Configuration.Beside("ours beside CA2000 (one compilation)", new ImpersonationAnalyzer(), ca2000);
 
             // CA2000's large assembly needs a few runs before its code is fully jitted; so does ours, less so.
             int warmUps = quick ? 1 : 3;
@@ -76,7 +79,7 @@ namespace ComImpersonation.Benchmark
             // --profile NAME: run one configuration over and over (for a profiler to watch), report nothing.
             if (ValueOf(args, "--profile") is { } profiled)
             {
-                Configuration[] extra = Stages();
+                Configuration[] extra = Stages().Prepend(blockCfg).ToArray();
                 Configuration chosen = all.Concat(extra).First(c => c.Name.StartsWith(profiled, StringComparison.OrdinalIgnoreCase));
                 int repeat = int.Parse(ValueOf(args, "--iterations") ?? "10", CultureInfo.InvariantCulture);
                 var selected = new List<Corpus>();
@@ -116,10 +119,11 @@ namespace ComImpersonation.Benchmark
                     ? Corpora.Ordinary(quick ? 300 : 1000)
                     : Corpora.Com(quick ? 40 : 120, 5);
                 var staged = new List<Configuration> { Configuration.CompileOnly, noOp, cfgFloor };
+                staged.Add(blockCfg);
                 staged.AddRange(Stages());
                 staged.Add(ours);
                 staged.Add(peer);
-                staged.Add(Configuration.Beside("ours beside CA2000", new ImpersonationAnalyzer(), ca2000));
+                staged.Add(beside);
                 Dictionary<Configuration, Result> results = measurement.Run(corpus, staged, warmUps, int.Parse(ValueOf(args, "--iterations") ?? (quick ? "3" : "7"), CultureInfo.InvariantCulture), Progress);
                 report.Stages(corpus, results);
                 Console.WriteLine(report.Finish(Command(args)));
@@ -142,9 +146,6 @@ namespace ComImpersonation.Benchmark
                     Corpus corpus = Corpora.Com(files: quick ? 40 : 120, methodsPerFile: 5);
                     CheckCompiles(measurement, corpus);
                     Progress($"{corpus.Name}: {Corpora.Describe(corpus).First()}");
-                    // Beside the five: a graph per method built as ours builds it (inside a code-block action), and ours in
-                    // the same compilation as CA2000, which is what -p:ReportAnalyzer=true shows for a build that enables both.
-                    var beside = Configuration.Beside("ours beside CA2000 (one compilation)", new ImpersonationAnalyzer(), ca2000);
                     Dictionary<Configuration, Result> results = measurement.Run(corpus, all.Concat(new[] { blockCfg, beside }).ToList(), warmUps, quick ? 3 : 11, Progress);
                     report.Com(corpus, results, noOp, cfgFloor, ours, peer, blockCfg, beside);
                 }
@@ -187,7 +188,6 @@ namespace ComImpersonation.Benchmark
         /// <summary>Ours cut off after each stage, and the graphs built the way ours builds them (for --stages and --profile).</summary>
         private static Configuration[] Stages() => new[]
         {
-            Configuration.With("block-CFG (a graph per method, built as ours builds it)", new CodeBlockCfgAnalyzer()),
             Configuration.With("stage 1: ours, gate only", new StageAnalyzer(1)),
             Configuration.With("stage 2: ours, gate + pre-check", new StageAnalyzer(2)),
             Configuration.With("stage 3: ours, + graphs", new StageAnalyzer(3)),
