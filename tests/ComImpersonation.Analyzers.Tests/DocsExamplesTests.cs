@@ -450,8 +450,11 @@ class Forms
     void ScopeDeclaration() { using var scope = new ImpersonationScope(); Work(); }
     void ScopeDisposed() { var scope = {|COMIMP007:new ImpersonationScope()|}; Work(); scope.Dispose(); }
 
-    // Not reported: no revert at all (an impersonation wrapper).
-    void NoRevert() { int hr = NativeMethods.CoImpersonateClient(); if (hr < 0) return; Work(); }
+    // No revert at all, and work done as the client: not a hand-off (SPEC §2), so COMIMP002, not COMIMP007.
+    void NoRevert() { int hr = {|COMIMP002:NativeMethods.CoImpersonateClient()|}; if (hr < 0) return; Work(); }
+
+    // Not reported: an impersonation wrapper, which only starts the impersonation for its caller.
+    void Wrapper() { int hr = NativeMethods.CoImpersonateClient(); if (hr < 0) throw new UnauthorizedAccessException(); }
 }";
             return Verify.AnalyzerAsync(new[] { Interop, source });
         }

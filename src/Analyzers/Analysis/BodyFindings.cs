@@ -17,6 +17,8 @@ namespace ComImpersonation.Analyzers.Analysis
         private readonly HashSet<int> _signalWhileActive = new HashSet<int>();
         private readonly HashSet<int> _afterAwait = new HashSet<int>();
         private readonly HashSet<int> _acrossAwait = new HashSet<int>();
+        private readonly HashSet<int> _impersonated = new HashSet<int>();
+        private bool _restores;
 
         private BodyFindings(BodySession.Body body, BodyModel model)
         {
@@ -47,13 +49,22 @@ namespace ComImpersonation.Analyzers.Analysis
         public List<(ImpersonationSite Impersonation, IOperation Await)> ActiveAcrossAwait { get; } = new List<(ImpersonationSite, IOperation)>();
 
         /// <summary>
-        /// The body impersonates on every path that returns normally and never reverts: it hands the impersonation
-        /// to its caller (SPEC §2, impersonation wrapper), so a missing revert is the caller's to answer for.
-        /// A body that also signals does more than hand over an impersonation, and a Begin_/Finish_ method is
-        /// called by COM, not by code that could revert: neither is a wrapper (SPEC §3: code with no revert at
-        /// all gets both COMIMP002 and COMIMP003).
+        /// Impersonations that some normal path hands to the caller (SPEC §2 hand-offs: it returns or stores what ends
+        /// them, reports them in its result, or only started them). They are the caller's to end, not leaks.
         /// </summary>
-        public bool IsImpersonationWrapper { get; private set; }
+        public SiteSet HandedOff { get; private set; }
+
+        /// <summary>
+        /// Every path that leaves the thread impersonating hands the impersonation to the caller, and one does: a call
+        /// of this body is an impersonation in its caller (on the success branch of its result).
+        /// </summary>
+        public bool HandsOff => !HandedOff.IsEmpty && ActiveAtNormalExit.Count == 0;
+
+        /// <summary>The body ends impersonations: it reverts, or restores a token saved from the thread.</summary>
+        public bool Reverts => Model.HasRevert || _restores;
+
+        /// <summary>Impersonation sites that impersonate on some path (a restore of a saved token does not).</summary>
+        public bool Impersonates => _impersonated.Count > 0;
 
         /// <summary>Runs the analysis; null when the body does nothing of interest or the fixed point was not reached.</summary>
         public static BodyFindings? Analyze(BodySession.Body body, BodyModel model, CancellationToken cancellationToken)
@@ -64,14 +75,14 @@ namespace ComImpersonation.Analyzers.Analysis
             }
 
             FlowResult<ImpersonationState>? result = ForwardFlowEngine<ImpersonationState>.Run(
-                model.Graph, new ImpersonationDomain(model, observer: null), ImpersonationState.Entry, cancellationToken);
+                model.Graph, new ImpersonationDomain(model, observer: null, cancellationToken), ImpersonationState.EntryWithSaved(model.SavedFieldsOnEntry), cancellationToken);
             if (result is null)
             {
                 return null; // did not converge within its bound: stay quiet rather than guess
             }
 
             var findings = new BodyFindings(body, model);
-            var replay = new ImpersonationDomain(model, findings);
+            var replay = new ImpersonationDomain(model, findings, cancellationToken);
             foreach (KeyValuePair<Microsoft.CodeAnalysis.FlowAnalysis.BasicBlock, ImpersonationState> entry in result.BlockInputs())
             {
                 replay.Transfer(entry.Key, entry.Value, out _);
@@ -85,10 +96,7 @@ namespace ComImpersonation.Analyzers.Analysis
                     findings.ActiveAtNormalExit.Add(model.Impersonations[site]);
                 }
 
-                findings.IsImpersonationWrapper = exit.AlwaysImpersonated
-                    && !model.HasRevert
-                    && model.Signals.Count == 0
-                    && !ApiModel.IsComEntryPoint(body.Symbol);
+                findings.HandedOff = exit.HandedOff;
             }
 
             foreach (int site in result.ExceptionalExit.Active)
@@ -105,6 +113,7 @@ namespace ComImpersonation.Analyzers.Analysis
 
         void IImpersonationObserver.OnImpersonate(ImpersonationSite site, ImpersonationState before)
         {
+            _impersonated.Add(site.Index);
             if (before.Signal >= 0 && _afterSignal.Add(site.Index))
             {
                 ImpersonatedAfterSignal.Add((site, Model.Signals[before.Signal]));
@@ -123,6 +132,8 @@ namespace ComImpersonation.Analyzers.Analysis
                 SignalledWhileImpersonating.Add((site, Model.Impersonations[before.Active.Min()]));
             }
         }
+
+        void IImpersonationObserver.OnRestore(ImpersonationSite site) => _restores = true;
 
         void IImpersonationObserver.OnAwait(IOperation awaitOperation, ImpersonationState before)
         {

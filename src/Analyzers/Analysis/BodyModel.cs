@@ -17,6 +17,9 @@ namespace ComImpersonation.Analyzers.Analysis
         /// <summary>An operation that may throw: an exception here leaves with the state just before it.</summary>
         ThrowPoint,
 
+        /// <summary>Work that cannot throw a managed exception (a call of a P/Invoke): done as whoever the thread is.</summary>
+        Work,
+
         /// <summary><c>Key</c> now holds the result of impersonation site <c>Index</c>.</summary>
         BindResult,
 
@@ -28,6 +31,15 @@ namespace ComImpersonation.Analyzers.Analysis
 
         /// <summary>The bool <c>Key</c> is set to <c>true</c>: it now says that the active impersonations happened.</summary>
         SetFlag,
+
+        /// <summary><c>Key</c> was just written with a value that cannot be null (a new object, <c>WindowsIdentity.GetCurrent()</c>).</summary>
+        MarkNonNull,
+
+        /// <summary><c>Key</c> was just written with the thread's token as it is now (<c>OpenThreadToken(…, out key)</c>).</summary>
+        MarkSaved,
+
+        /// <summary><c>Key.Dispose()</c>, <c>Undo()</c> or <c>Revert()</c>: ends the impersonation whose context or scope <c>Key</c> holds.</summary>
+        EndIfBound,
     }
 
     /// <summary>One thing a block does that the analysis cares about, in evaluation order.</summary>
@@ -167,11 +179,118 @@ namespace ComImpersonation.Analyzers.Analysis
     {
         Other,
 
+        /// <summary><c>x == null</c>, <c>x is null</c>: no null branch where <c>x</c> holds a value that cannot be null.</summary>
+        Null,
+
         /// <summary><c>r == 0</c>, <c>r != 0</c>, <c>r is 0</c>: the opposite sense for a BOOL declared as <c>int</c>.</summary>
         ZeroEquality,
 
         /// <summary><c>r &lt; 0</c>, <c>r &gt;= 0</c>: says nothing about a BOOL declared as <c>int</c>.</summary>
         ZeroOrder,
+    }
+
+    /// <summary>
+    /// Which hand-offs of SPEC §2 a body may make besides returning what ends the impersonation: none for a
+    /// <c>Begin_</c>/<c>Finish_</c> method (COM calls it; no caller of its can revert); every path for a constructor
+    /// of a scope (a type whose <c>Dispose()</c> reverts); a field of <c>this</c> in a scope type.
+    /// </summary>
+    internal sealed class HandOffRules
+    {
+        private static readonly HandOffRules None = new HandOffRules(allowed: false, scopeConstructor: false, scopeType: false, implementsInterface: false);
+
+        private HandOffRules(bool allowed, bool scopeConstructor, bool scopeType, bool implementsInterface)
+        {
+            Allowed = allowed;
+            IsScopeConstructor = scopeConstructor;
+            IsScopeType = scopeType;
+            ImplementsInterface = implementsInterface;
+        }
+
+        /// <summary>
+        /// The body implements an interface member (a COM callback, a handler): it only starts an impersonation for a
+        /// caller when it acts on the result. One that ignores whether it impersonated just leaves the token behind.
+        /// </summary>
+        public bool ImplementsInterface { get; }
+
+        /// <summary>The body may hand an impersonation to its caller at all.</summary>
+        public bool Allowed { get; }
+
+        /// <summary>A constructor of a scope type: the object it makes ends what it starts.</summary>
+        public bool IsScopeConstructor { get; }
+
+        /// <summary>The body's type ends in <c>Dispose()</c> what its fields hold.</summary>
+        public bool IsScopeType { get; }
+
+        public static HandOffRules For(IMethodSymbol? owner, BodySession session)
+        {
+            if (owner is null || ApiModel.IsComEntryPoint(owner))
+            {
+                return None;
+            }
+
+            bool scopeType = owner.ContainingType is { } type && session.IsScopeType(type);
+            return new HandOffRules(allowed: true, scopeConstructor: scopeType && owner.MethodKind == MethodKind.Constructor, scopeType, ImplementsInterfaceMember(owner));
+        }
+
+        private static bool ImplementsInterfaceMember(IMethodSymbol method)
+        {
+            if (!method.ExplicitInterfaceImplementations.IsEmpty)
+            {
+                return true;
+            }
+
+            if (method.MethodKind != MethodKind.Ordinary || method.DeclaredAccessibility != Accessibility.Public || method.ContainingType is not { } type)
+            {
+                return false;
+            }
+
+            foreach (INamedTypeSymbol implemented in type.AllInterfaces)
+            {
+                foreach (ISymbol member in implemented.GetMembers(method.Name))
+                {
+                    if (SymbolEqualityComparer.Default.Equals(type.FindImplementationForInterfaceMember(member), method))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// What a <c>return</c> hands to the caller, as far as the hand-offs of SPEC §2 care: an impersonation's result or
+    /// context (<see cref="Site"/>, or a key that may hold one), a constant that reports success, or an object whose
+    /// <c>Dispose</c> ends the impersonation.
+    /// </summary>
+    internal readonly struct ReturnValue
+    {
+        public ReturnValue(IOperation value, int site, object? key, bool reportsSuccess, bool endsImpersonation)
+        {
+            Value = value;
+            Site = site;
+            Key = key;
+            ReportsSuccess = reportsSuccess;
+            EndsImpersonation = endsImpersonation;
+        }
+
+        public IOperation Value { get; }
+
+        /// <summary>The impersonation whose result is returned directly (<c>return ImpersonateLoggedOnUser(t);</c>), or -1.</summary>
+        public int Site { get; }
+
+        /// <summary>The local, parameter, field or capture returned, whose bound sites it reports.</summary>
+        public object? Key { get; }
+
+        /// <summary>
+        /// A constant that says success (<c>true</c>, <c>S_OK</c>) in a method that returns something else on other paths:
+        /// the value tells the caller whether the thread impersonates (a begin helper).
+        /// </summary>
+        public bool ReportsSuccess { get; }
+
+        /// <summary>An impersonation context, or an object whose <c>Dispose()</c> ends the impersonation.</summary>
+        public bool EndsImpersonation { get; }
     }
 
     /// <summary>
@@ -199,12 +318,19 @@ namespace ComImpersonation.Analyzers.Analysis
     {
         private readonly Effect[]?[] _effects;
         private readonly ResultTest?[] _tests;
+        private readonly ReturnValue?[] _returns;
         private readonly HashSet<object> _trackedKeys;
+        private readonly SemanticModel _semanticModel;
         private ResultLiveness? _liveness;
+        private SiteSet? _uncheckedSites;
 
-        private BodyModel(ControlFlowGraph graph, Effect[]?[] effects, ResultTest?[] tests, HashSet<object> trackedKeys, List<ImpersonationSite> impersonations, List<SignalSite> signals, List<IFlowAnonymousFunctionOperation> anonymousFunctions, List<Handoff> handoffs, List<DroppedImpersonatedRun> droppedRuns, bool hasRevert, bool hasAwait)
+        private BodyModel(ControlFlowGraph graph, Effect[]?[] effects, ResultTest?[] tests, ReturnValue?[] returns, HandOffRules handOffs, HashSet<object> trackedKeys, List<ImpersonationSite> impersonations, List<SignalSite> signals, List<IFlowAnonymousFunctionOperation> anonymousFunctions, List<Handoff> handoffs, List<DroppedImpersonatedRun> droppedRuns, bool hasRevert, bool hasAwait, object[]? savedFields, SemanticModel semanticModel)
         {
             Graph = graph;
+            _semanticModel = semanticModel;
+            _returns = returns;
+            HandOffs = handOffs;
+            SavedFieldsOnEntry = savedFields;
             _trackedKeys = trackedKeys;
             DroppedRuns = droppedRuns;
             foreach (ImpersonationSite site in impersonations)
@@ -250,20 +376,56 @@ namespace ComImpersonation.Analyzers.Analysis
         /// <summary>True when the body does nothing a rule could report on, so it needs no fixed point.</summary>
         public bool IsInert => Impersonations.Count == 0 && Signals.Count == 0;
 
+        /// <summary>What this body may hand to its caller, and how (SPEC §2 "Who ends an impersonation").</summary>
+        public HandOffRules HandOffs { get; }
+
+        /// <summary>
+        /// Impersonations whose result the body does not act on (COMIMP004): a body that ignores whether it impersonated
+        /// did not "only start" the impersonation for a caller (SPEC §2); it just left it on the thread. Worked out on
+        /// first need.
+        /// </summary>
+        public SiteSet UncheckedSites(System.Threading.CancellationToken cancellationToken)
+        {
+            if (_uncheckedSites is { } known)
+            {
+                return known;
+            }
+
+            SiteSet sites = SiteSet.Empty;
+            foreach ((ImpersonationSite site, UncheckedResult how) in ResultUse.FindUnchecked(this, Graph.OriginalOperation.Syntax, _semanticModel, cancellationToken))
+            {
+                if (how != UncheckedResult.Swallowed)
+                {
+                    sites = sites.Add(site.Index);
+                }
+            }
+
+            _uncheckedSites = sites;
+            return sites;
+        }
+
+        /// <summary>Fields of the body's type that hold a token saved from the thread whenever the type writes them.</summary>
+        public object[]? SavedFieldsOnEntry { get; }
+
         public Effect[]? EffectsOf(BasicBlock block) => _effects[block.Ordinal];
 
         public ResultTest? TestOf(BasicBlock block) => _tests[block.Ordinal];
 
+        /// <summary>The value <paramref name="block"/> returns, when it ends in a <c>return</c> with a value.</summary>
+        public ReturnValue? ReturnOf(BasicBlock block) => _returns[block.Ordinal];
+
         /// <summary>
         /// True when a binding of <paramref name="key"/> may still be read from the start of <paramref name="block"/> on.
+        /// Fields and <c>out</c>/<c>ref</c> parameters outlive the body: what they hold is read at its exit (a hand-off).
         /// The liveness of the body's keys is worked out on the first question (most bodies never ask).
         /// </summary>
         public bool IsLiveOnEntry(BasicBlock block, object key) =>
-            (_liveness ??= ResultLiveness.Compute(Graph, _effects, _tests, _trackedKeys)).IsLiveOnEntry(block, key);
+            key is IFieldSymbol or IParameterSymbol { RefKind: RefKind.Out or RefKind.Ref }
+            || (_liveness ??= ResultLiveness.Compute(Graph, _effects, _tests, _returns, _trackedKeys)).IsLiveOnEntry(block, key);
 
-        public static BodyModel Build(ControlFlowGraph graph, BodySession session)
+        public static BodyModel Build(ControlFlowGraph graph, IMethodSymbol? owner, BodySession session)
         {
-            var builder = new Builder(graph, session);
+            var builder = new Builder(graph, owner, session);
             return builder.Build();
         }
 
@@ -289,9 +451,12 @@ namespace ComImpersonation.Analyzers.Analysis
             private bool _hasAwait;
             private int _statementIndex;
 
-            public Builder(ControlFlowGraph graph, BodySession session)
+            private readonly IMethodSymbol? _owner;
+
+            public Builder(ControlFlowGraph graph, IMethodSymbol? owner, BodySession session)
             {
                 _graph = graph;
+                _owner = owner;
                 _session = session;
                 _start = new int[graph.Blocks.Length];
                 _end = new int[graph.Blocks.Length];
@@ -318,10 +483,20 @@ namespace ComImpersonation.Analyzers.Analysis
                     _end[block.Ordinal] = _all.Count;
                 }
 
-                HashSet<object> tracked = TrackedKeys();
+                HashSet<object> tracked = TrackedKeys(NullTestedKeys());
                 int count = _graph.Blocks.Length;
                 var effects = new Effect[]?[count];
                 var tests = new ResultTest?[count];
+                ReturnValue?[] returns = Returns();
+                if (!_hasRevert)
+                {
+                    // x.Dispose() on a context or scope some impersonation returned ends it, like a revert.
+                    foreach (Effect effect in _all)
+                    {
+                        _hasRevert |= effect.Kind == EffectKind.EndIfBound && tracked.Contains(effect.Key!);
+                    }
+                }
+
                 for (int ordinal = 0; ordinal < count; ordinal++)
                 {
                     int keep = 0;
@@ -351,7 +526,97 @@ namespace ComImpersonation.Analyzers.Analysis
                     tests[ordinal] = TestFor(_graph.Blocks[ordinal], tracked);
                 }
 
-                return new BodyModel(_graph, effects, tests, tracked, _impersonations, _signals, _anonymousFunctions, _handoffs, _droppedRuns, _hasRevert, _hasAwait);
+                return new BodyModel(_graph, effects, tests, returns, HandOffRules.For(_owner, _session), tracked, _impersonations, _signals, _anonymousFunctions, _handoffs, _droppedRuns, _hasRevert, _hasAwait, SavedFields(tracked), _session.SemanticModel);
+            }
+
+            /// <summary>
+            /// What each returning block returns. A constant reports success only in a body that returns something else
+            /// on another path: <c>return true;</c> after <c>if (!ok) return false;</c> tells the caller, a lone
+            /// <c>return 0;</c> tells nothing.
+            /// </summary>
+            private ReturnValue?[] Returns()
+            {
+                var returns = new ReturnValue?[_graph.Blocks.Length];
+                object? firstConstant = null;
+                bool varies = false;
+                bool anyConstant = false;
+                foreach (BasicBlock block in _graph.Blocks)
+                {
+                    if (block.FallThroughSuccessor is { Semantics: ControlFlowBranchSemantics.Return } && block.BranchValue is { } returned)
+                    {
+                        IOperation value = ResultChecks.Unwrap(returned);
+                        if (value.ConstantValue is { HasValue: true } constant)
+                        {
+                            varies |= anyConstant && !Equals(constant.Value, firstConstant);
+                            firstConstant = anyConstant ? firstConstant : constant.Value;
+                            anyConstant = true;
+                        }
+                        else
+                        {
+                            varies = true;
+                        }
+                    }
+                }
+
+                foreach (BasicBlock block in _graph.Blocks)
+                {
+                    if (block.FallThroughSuccessor is { Semantics: ControlFlowBranchSemantics.Return } && block.BranchValue is { } returned)
+                    {
+                        IOperation value = ResultChecks.Unwrap(returned);
+                        returns[block.Ordinal] = new ReturnValue(
+                            value,
+                            SiteOf(value) ?? -1,
+                            KeyOf(value),
+                            reportsSuccess: varies && IsSuccessConstant(value),
+                            endsImpersonation: _impersonations.Count > 0 && _session.EndsImpersonation(value.Type));
+                    }
+                }
+
+                return returns;
+            }
+
+            /// <summary><c>true</c>, or a non-negative integer (<c>S_OK</c>, a non-zero BOOL).</summary>
+            private static bool IsSuccessConstant(IOperation value) => value.ConstantValue is { HasValue: true } constant && constant.Value switch
+            {
+                bool b => b,
+                int i => i >= 0,
+                uint => true,
+                long l => l >= 0,
+                _ => false,
+            };
+
+            /// <summary>Keys whose null test could matter: those tested for null at a branch.</summary>
+            private HashSet<object> NullTestedKeys()
+            {
+                var keys = new HashSet<object>();
+                foreach (BasicBlock block in _graph.Blocks)
+                {
+                    if (block.ConditionKind != ControlFlowConditionKind.None
+                        && block.BranchValue is { } condition
+                        && ResultChecks.TryGetFailureTest(condition, out IOperation tested, out _, out ResultTestKind kind)
+                        && kind == ResultTestKind.Null
+                        && KeyOf(tested) is { } key)
+                    {
+                        keys.Add(key);
+                    }
+                }
+
+                return keys;
+            }
+
+            /// <summary>The tracked fields that the body's type only ever fills with a token saved from the thread.</summary>
+            private object[]? SavedFields(HashSet<object> tracked)
+            {
+                object[]? saved = null;
+                foreach (object key in tracked)
+                {
+                    if (key is IFieldSymbol field && _session.IsSavedTokenField(field))
+                    {
+                        saved = KeySets.With(saved, field, member: true);
+                    }
+                }
+
+                return saved;
             }
 
             // Post-order with an explicit stack: operands are evaluated before the operation that uses them, and
@@ -465,10 +730,12 @@ namespace ComImpersonation.Analyzers.Analysis
                         }
 
                         Add(block, ResultFlow(key, assignment.Value));
+                        AddMarks(block, key, assignment.Value);
                         break;
 
                     case IFlowCaptureOperation capture:
                         Add(block, ResultFlow(capture.Id, capture.Value));
+                        AddMarks(block, capture.Id, capture.Value);
                         break;
 
                     // if (CoImpersonateClient() is var hr && hr < 0) …: the pattern's variable now holds the result.
@@ -490,6 +757,21 @@ namespace ComImpersonation.Analyzers.Analysis
                 }
             }
 
+            /// <summary>What a write tells beyond a result: the value cannot be null, or it is the thread's saved token.</summary>
+            private void AddMarks(BasicBlock block, object key, IOperation value)
+            {
+                IOperation written = ResultChecks.Unwrap(value);
+                if (written is IObjectCreationOperation || ApiModel.IsCurrentIdentity(written))
+                {
+                    Add(block, new Effect(EffectKind.MarkNonNull, key: key));
+                }
+                else if (ApiModel.IsCurrentToken(written) || (written.ConstantValue.HasValue || written is not IInvocationOperation) && ApiModel.IsNoHandle(written))
+                {
+                    // The thread's token as it is now, or none: putting it back on the thread is no new impersonation.
+                    Add(block, new Effect(EffectKind.MarkSaved, key: key));
+                }
+            }
+
             private void VisitInvocation(BasicBlock block, IInvocationOperation invocation)
             {
                 IMethodSymbol target = invocation.TargetMethod;
@@ -498,7 +780,9 @@ namespace ComImpersonation.Analyzers.Analysis
                 switch (call.Operation)
                 {
                     case ApiOperation.Impersonate:
-                        AddImpersonation(block, invocation, call, throws);
+                        // A token argument that may hold the thread's saved token: the call restores it on paths where it does.
+                        object? token = call.TokenArgument >= 0 && ArgumentFor(invocation, call.TokenArgument) is { } argument ? KeyOf(argument) : null;
+                        AddImpersonation(block, invocation, call, throws, token);
                         return;
 
                     case ApiOperation.Revert:
@@ -510,6 +794,40 @@ namespace ComImpersonation.Analyzers.Analysis
                     case ApiOperation.Signal:
                         AddSignal(block, invocation, call.DisplayName, throws);
                         return;
+                }
+
+                if (ApiModel.IsErrorQuery(target))
+                {
+                    return; // Marshal.GetLastWin32Error(): reads a failure, does no work and throws nothing
+                }
+
+                if (ApiModel.IsThreadTokenSave(target))
+                {
+                    foreach (IArgumentOperation saving in invocation.Arguments)
+                    {
+                        if (saving.Parameter?.RefKind is RefKind.Out or RefKind.Ref && KeyOf(saving.Value) is { } savedKey)
+                        {
+                            Add(block, new Effect(EffectKind.MarkSaved, key: savedKey));
+                        }
+                    }
+                }
+
+                if (target.IsStatic && ApiModel.IsNativeImport(target))
+                {
+                    // CloseHandle(token) before the revert in a finally: a P/Invoke reports failure in its result and
+                    // does not throw, so it is work done as the client but no way for an exception to skip the revert.
+                    Add(block, new Effect(EffectKind.Work));
+                    return;
+                }
+
+
+                if (invocation.Instance is { } receiver
+                    && target.Parameters.IsEmpty
+                    && ApiTable.EndMethods.Contains(target.Name)
+                    && KeyOf(receiver) is { } ended)
+                {
+                    // using (BeginImpersonation()) { … } and ctx.Undo(): the object a hand-off returned ends it.
+                    Add(block, new Effect(EffectKind.EndIfBound, key: ended, operation: invocation));
                 }
 
                 if (_session.Api.IsThreadHandoff(target))
@@ -599,11 +917,24 @@ namespace ComImpersonation.Analyzers.Analysis
                 return null;
             }
 
-            private void AddImpersonation(BasicBlock block, IOperation call, ApiCall api, bool mayThrow)
+            private void AddImpersonation(BasicBlock block, IOperation call, ApiCall api, bool mayThrow, object? token = null)
             {
                 int site = _impersonations.Count;
                 _impersonations.Add(new ImpersonationSite(site, call, api, block, _statementIndex));
-                Add(block, new Effect(EffectKind.Impersonate, site, operation: call, mayThrow: mayThrow));
+                Add(block, new Effect(EffectKind.Impersonate, site, key: token, operation: call, mayThrow: mayThrow));
+            }
+
+            private static IOperation? ArgumentFor(IInvocationOperation invocation, int ordinal)
+            {
+                foreach (IArgumentOperation argument in invocation.Arguments)
+                {
+                    if (argument.Parameter?.Ordinal == ordinal)
+                    {
+                        return argument.Value;
+                    }
+                }
+
+                return null;
             }
 
             private void AddSignal(BasicBlock block, IOperation invocation, string displayName, bool mayThrow)
@@ -696,6 +1027,12 @@ namespace ComImpersonation.Analyzers.Analysis
                     return new Effect(EffectKind.CopyResult, key: key, sourceKey: sourceKey);
                 }
 
+                if (key is CaptureId && IsSuccessConstant(value))
+                {
+                    // return ok ? S_OK : GetHR(): the capture says success where the active impersonations happened.
+                    return new Effect(EffectKind.SetFlag, key: key);
+                }
+
                 return new Effect(EffectKind.ClearResult, key: key);
             }
 
@@ -707,9 +1044,19 @@ namespace ComImpersonation.Analyzers.Analysis
             }
 
             /// <summary>The keys that can ever hold an impersonation result; effects on other keys are dropped.</summary>
-            private HashSet<object> TrackedKeys()
+            private HashSet<object> TrackedKeys(HashSet<object> nullTested)
             {
                 var tracked = new HashSet<object>();
+                foreach (Effect effect in _all)
+                {
+                    // Tokens that may be saved or restored, and values tested for null that may be known not to be.
+                    if ((effect.Kind == EffectKind.MarkSaved || (effect.Kind == EffectKind.Impersonate && effect.Key is not null))
+                        || (effect.Kind == EffectKind.MarkNonNull && nullTested.Contains(effect.Key!)))
+                    {
+                        tracked.Add(effect.Key!);
+                    }
+                }
+
                 bool grew;
                 do
                 {
@@ -760,6 +1107,7 @@ namespace ComImpersonation.Analyzers.Analysis
 
             private static object? KeyOf(IOperation operation) => ResultChecks.Unwrap(operation) switch
             {
+                IDeclarationExpressionOperation { Expression: ILocalReferenceOperation declared } => declared.Local,
                 ILocalReferenceOperation local => local.Local,
                 IParameterReferenceOperation parameter => parameter.Parameter,
                 IFlowCaptureReferenceOperation capture => capture.Id,

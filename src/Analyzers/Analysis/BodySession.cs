@@ -17,6 +17,7 @@ namespace ComImpersonation.Analyzers.Analysis
             new Dictionary<IMethodSymbol, ControlFlowGraph>(SymbolEqualityComparer.Default);
 
         private readonly Dictionary<ControlFlowGraph, BodyModel> _models = new Dictionary<ControlFlowGraph, BodyModel>();
+        private readonly Dictionary<ControlFlowGraph, IMethodSymbol?> _owners = new Dictionary<ControlFlowGraph, IMethodSymbol?>();
         private readonly Dictionary<IMethodSymbol, bool> _maySignal = new Dictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
 
         // Local functions whose may-signal question is still open (a call cycle reaches them again), and those of
@@ -39,6 +40,7 @@ namespace ComImpersonation.Analyzers.Analysis
             Depth = depth;
             CancellationToken = cancellationToken;
             _bodies.Add(new Body(root, owner as IMethodSymbol, parent: null));
+            _owners[root] = owner as IMethodSymbol;
             RegisterLocalFunctions(root, owner as IMethodSymbol);
             _registeredBodies = _bodies.Count;
         }
@@ -71,8 +73,48 @@ namespace ComImpersonation.Analyzers.Analysis
             return Summaries.Get(target, Depth, Options, CancellationToken);
         }
 
+        /// <summary>
+        /// A value of this type ends an impersonation when disposed or undone (SPEC §2 hand-offs): an impersonation
+        /// context, or a class or struct of the compilation whose <c>Dispose()</c> reverts.
+        /// </summary>
+        public bool EndsImpersonation(ITypeSymbol? type)
+        {
+            if (type is not INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct } named)
+            {
+                return false;
+            }
+
+            return Api.IsImpersonationContext(named) || IsScopeType(named);
+        }
+
+        /// <summary>A type of the compilation whose parameterless <c>Dispose()</c> reverts (a <c>using</c> scope).</summary>
+        public bool IsScopeType(INamedTypeSymbol type)
+        {
+            if (Depth <= 0 || type.DeclaringSyntaxReferences.IsEmpty)
+            {
+                return false;
+            }
+
+            foreach (ISymbol member in type.GetMembers("Dispose"))
+            {
+                if (member is IMethodSymbol { Parameters.IsEmpty: true, IsStatic: false } dispose
+                    && SummaryOf(dispose, instance: null).Has(SummaryEffects.Reverts))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// A field that its type fills only with the thread's token as it was (<c>OpenThreadToken(…, out _saved)</c>,
+        /// <c>WindowsIdentity.GetCurrent().Token</c>) or clears: putting it back on the thread restores an earlier identity.
+        /// </summary>
+        public bool IsSavedTokenField(IFieldSymbol field) => Summaries.IsSavedTokenField(field, CancellationToken);
+
         /// <summary>What a call does, by the table, its arguments and the options in force for this code block.</summary>
-        public ApiCall Classify(IInvocationOperation invocation) => Api.Classify(invocation, Options, SemanticModel);
+        public ApiCall Classify(IInvocationOperation invocation) => Api.Classify(invocation, Options);
 
         public CancellationToken CancellationToken { get; }
 
@@ -119,6 +161,7 @@ namespace ComImpersonation.Analyzers.Analysis
 
                     ControlFlowGraph graph = body.Graph.GetAnonymousFunctionControlFlowGraph(anonymousFunction, CancellationToken);
                     _bodies.Add(new Body(graph, anonymousFunction.Symbol, body.Symbol));
+                    _owners[graph] = anonymousFunction.Symbol;
                     RegisterLocalFunctions(graph, anonymousFunction.Symbol);
                 }
 
@@ -257,7 +300,7 @@ namespace ComImpersonation.Analyzers.Analysis
         {
             if (!_models.TryGetValue(graph, out BodyModel? model))
             {
-                model = BodyModel.Build(graph, this);
+                model = BodyModel.Build(graph, _owners.TryGetValue(graph, out IMethodSymbol? owner) ? owner : null, this);
                 _models[graph] = model;
             }
 
@@ -275,6 +318,7 @@ namespace ComImpersonation.Analyzers.Analysis
                 {
                     ControlFlowGraph localGraph = graph.GetLocalFunctionControlFlowGraph(localFunction, CancellationToken);
                     _localFunctionGraphs[localFunction] = localGraph;
+                    _owners[localGraph] = localFunction;
                     _bodies.Add(new Body(localGraph, localFunction, parent));
                     RegisterLocalFunctions(localGraph, localFunction);
                 }

@@ -12,6 +12,9 @@ namespace ComImpersonation.Analyzers.Analysis
         void OnSignal(SignalSite site, ImpersonationState before);
 
         void OnAwait(IOperation awaitOperation, ImpersonationState before);
+
+        /// <summary>A call put back the token the thread had before (a restore: it ends the impersonations, like a revert).</summary>
+        void OnRestore(ImpersonationSite site);
     }
 
     /// <summary>The transfer functions of the impersonation analysis over one <see cref="BodyModel"/>.</summary>
@@ -23,10 +26,13 @@ namespace ComImpersonation.Analyzers.Analysis
         private readonly BodyModel _model;
         private readonly IImpersonationObserver? _observer;
 
-        public ImpersonationDomain(BodyModel model, IImpersonationObserver? observer)
+        private readonly System.Threading.CancellationToken _cancellationToken;
+
+        public ImpersonationDomain(BodyModel model, IImpersonationObserver? observer, System.Threading.CancellationToken cancellationToken = default)
         {
             _model = model;
             _observer = observer;
+            _cancellationToken = cancellationToken;
         }
 
         public ImpersonationState Bottom => default;
@@ -61,6 +67,12 @@ namespace ComImpersonation.Analyzers.Analysis
             if (block.FallThroughSuccessor is { Semantics: ControlFlowBranchSemantics.Throw or ControlFlowBranchSemantics.Rethrow })
             {
                 intermediate = intermediate.Join(state);
+            }
+
+            if (block.ConditionKind != ControlFlowConditionKind.None && _model.TestOf(block) is null)
+            {
+                // A branch on something other than the result: the path decides things while impersonating.
+                state = state.Work();
             }
 
             return state;
@@ -115,38 +127,115 @@ namespace ComImpersonation.Analyzers.Analysis
             switch (effect.Kind)
             {
                 case EffectKind.Impersonate:
+                    if (effect.Key is { } token && state.IsSaved(token))
+                    {
+                        // SetThreadToken(null, saved): the thread gets back the token it had before, a revert.
+                        _observer?.OnRestore(_model.Impersonations[effect.Index]);
+                        return state.Reverted();
+                    }
+
                     _observer?.OnImpersonate(_model.Impersonations[effect.Index], state);
                     return state.Impersonated(effect.Index);
                 case EffectKind.Revert:
                     return state.Reverted();
                 case EffectKind.Signal:
                     _observer?.OnSignal(_model.Signals[effect.Index], state);
-                    return state.Signalled(effect.Index);
+                    return state.Signalled(effect.Index).Work();
                 case EffectKind.Await:
                     _observer?.OnAwait(effect.Operation!, state);
-                    return state.Awaited();
+                    return state.Awaited().Work();
                 case EffectKind.BindResult:
-                    return state.Bound(effect.Key!, SiteSet.Of(effect.Index));
+                    return state.Written(effect.Key!, nonNull: false, saved: false).Bound(effect.Key!, SiteSet.Of(effect.Index));
                 case EffectKind.CopyResult:
-                    return state.Bound(effect.Key!, state.SitesBoundTo(effect.SourceKey!));
+                    return state.Written(effect.Key!, nonNull: false, saved: false).Bound(effect.Key!, state.SitesBoundTo(effect.SourceKey!));
                 case EffectKind.ClearResult:
-                    return state.Bound(effect.Key!, SiteSet.Empty);
+                    return state.Written(effect.Key!, nonNull: false, saved: false).Bound(effect.Key!, SiteSet.Empty);
                 case EffectKind.SetFlag:
                     // `impersonated = true;` after a successful impersonation: where the flag is false later,
                     // the impersonations active now did not happen.
-                    return state.Bound(effect.Key!, state.Active);
+                    return state.Written(effect.Key!, nonNull: false, saved: false).Bound(effect.Key!, state.Active);
+                case EffectKind.MarkNonNull:
+                    return state.Written(effect.Key!, nonNull: true, saved: false);
+                case EffectKind.MarkSaved:
+                    return state.Written(effect.Key!, nonNull: false, saved: true);
+                case EffectKind.EndIfBound:
+                    // The object a hand-off returned (a context, a scope) is disposed or undone: it ends the impersonation.
+                    return state.SitesBoundTo(effect.Key!).IsEmpty ? state : state.Reverted();
+                case EffectKind.ThrowPoint:
+                case EffectKind.Work:
+                    return state.Work(); // a call or object creation: work done as whoever the thread is
                 default:
-                    return state; // a throw point changes nothing
+                    return state;
             }
         }
 
         public ImpersonationState OnEdge(BasicBlock block, ImpersonationState output, bool isConditionalSuccessor)
         {
-            if (_model.TestOf(block) is not { } test)
+            ImpersonationState state = _model.TestOf(block) is { } test ? Refine(block, output, test, isConditionalSuccessor) : output;
+            ControlFlowBranch? branch = isConditionalSuccessor ? block.ConditionalSuccessor : block.FallThroughSuccessor;
+            return state.IsReachable && branch is { Destination.Kind: BasicBlockKind.Exit, Semantics: not (ControlFlowBranchSemantics.Throw or ControlFlowBranchSemantics.Rethrow) }
+                ? HandOffAtReturn(block, state, isConditionalSuccessor)
+                : state;
+        }
+
+        /// <summary>
+        /// A path returns: the impersonations it hands to the caller (SPEC §2 "Who ends an impersonation") are this
+        /// body's no longer; what stays active is a leak. A path hands an impersonation off when it returns what ends
+        /// it (the context, an object whose Dispose reverts) or what reports it (its result, a success value the body
+        /// does not return on other paths), stores it where the caller can end it (an out or ref parameter, a field of
+        /// a scope type, a scope's constructor), or only started it (did nothing but act on its result since).
+        /// </summary>
+        private ImpersonationState HandOffAtReturn(BasicBlock block, ImpersonationState state, bool isConditionalSuccessor)
+        {
+            if (state.Active.IsEmpty || !_model.HandOffs.Allowed)
             {
-                return output;
+                return state;
             }
 
+            if (!isConditionalSuccessor && _model.ReturnOf(block) is { } returned && Reports(returned, state))
+            {
+                return state.HandOff(state.Active);
+            }
+
+            if (_model.HandOffs.IsScopeConstructor)
+            {
+                return state.HandOff(state.Active);
+            }
+
+            // Only started: nothing but acting on the result since. A body that reverts on some path ends its
+            // impersonations itself: no wrapper. Nor is an interface member (a COM callback) that ignores whether it
+            // impersonated: it just leaves the token on the thread.
+            SiteSet handed = _model.HasRevert ? SiteSet.Empty : state.Active.Except(state.Worked);
+            if (!handed.IsEmpty && _model.HandOffs.ImplementsInterface)
+            {
+                handed = handed.Except(_model.UncheckedSites(_cancellationToken));
+            }
+
+            if (state.Bindings is { } bindings)
+            {
+                foreach (ResultBinding binding in bindings)
+                {
+                    if (binding.Key is IParameterSymbol { RefKind: RefKind.Out or RefKind.Ref }
+                        || (binding.Key is IFieldSymbol { IsStatic: false } && _model.HandOffs.IsScopeType))
+                    {
+                        handed = handed.Union(Intersect(binding.Sites, state.Active));
+                    }
+                }
+            }
+
+            return state.HandOff(handed);
+        }
+
+        private static bool Reports(ReturnValue returned, ImpersonationState state) =>
+            returned.EndsImpersonation
+            || returned.ReportsSuccess
+            || (returned.Site >= 0 && state.Active.Contains(returned.Site))
+            || (returned.Key is { } key && !Intersect(state.SitesBoundTo(key), state.Active).IsEmpty);
+
+        private static SiteSet Intersect(SiteSet left, SiteSet right) => left.Except(left.Except(right));
+
+        private ImpersonationState Refine(BasicBlock block, ImpersonationState output, ResultTest test, bool isConditionalSuccessor)
+        {
             bool conditionValue = isConditionalSuccessor == (block.ConditionKind == ControlFlowConditionKind.WhenTrue);
             bool failureBranch = conditionValue == test.FailureWhenTrue;
             if (test.Site == ResultTest.AllSites)
@@ -155,9 +244,14 @@ namespace ComImpersonation.Analyzers.Analysis
                 return failureBranch ? output.Reverted() : output;
             }
 
+            if (test.Kind == ResultTestKind.Null && failureBranch && test.Key is { } nullTested && output.IsNonNull(nullTested))
+            {
+                return default; // a value that cannot be null has no null branch
+            }
+
             SiteSet tested = test.Site >= 0 ? SiteSet.Of(test.Site) : output.SitesBoundTo(test.Key!);
             SiteSet zeroMeansFailure = _model.ZeroMeansFailure;
-            if (test.Kind != ResultTestKind.Other && !zeroMeansFailure.IsEmpty)
+            if (test.Kind is ResultTestKind.ZeroEquality or ResultTestKind.ZeroOrder && !zeroMeansFailure.IsEmpty)
             {
                 // A BOOL declared as int: `r == 0` is its failure test (the opposite of an HRESULT's), and `r < 0`
                 // says nothing about it.

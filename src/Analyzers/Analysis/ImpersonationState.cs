@@ -11,18 +11,25 @@ namespace ComImpersonation.Analyzers.Analysis
     /// </summary>
     internal readonly struct ImpersonationState : IEquatable<ImpersonationState>
     {
-        private ImpersonationState(SiteSet active, int signal, bool awaited, bool alwaysImpersonated, ResultBinding[]? bindings)
+        private ImpersonationState(SiteSet active, int signal, bool awaited, ResultBinding[]? bindings, SiteSet handedOff, SiteSet worked, object[]? nonNull, object[]? saved)
         {
             IsReachable = true;
             Active = active;
             Signal = signal;
             MayHaveAwaited = awaited;
-            AlwaysImpersonated = alwaysImpersonated;
             Bindings = bindings;
+            HandedOff = handedOff;
+            Worked = worked;
+            NonNull = nonNull;
+            Saved = saved;
         }
 
         /// <summary>The state on entry to a body: nothing active, nothing signalled, nothing awaited.</summary>
-        public static ImpersonationState Entry => new ImpersonationState(SiteSet.Empty, -1, awaited: false, alwaysImpersonated: false, bindings: null);
+        public static ImpersonationState Entry => new ImpersonationState(SiteSet.Empty, -1, awaited: false, bindings: null, SiteSet.Empty, SiteSet.Empty, nonNull: null, saved: null);
+
+        /// <summary>The entry state of a body whose fields <paramref name="savedFields"/> hold a token saved from the thread.</summary>
+        public static ImpersonationState EntryWithSaved(object[]? savedFields) =>
+            new ImpersonationState(SiteSet.Empty, -1, awaited: false, bindings: null, SiteSet.Empty, SiteSet.Empty, nonNull: null, savedFields);
 
         public bool IsReachable { get; }
 
@@ -35,30 +42,68 @@ namespace ComImpersonation.Analyzers.Analysis
         /// <summary>An <c>await</c> may have run on the way here (the code may be on another thread).</summary>
         public bool MayHaveAwaited { get; }
 
-        /// <summary>An impersonation ran on every path here (must: joined by intersection).</summary>
-        public bool AlwaysImpersonated { get; }
-
         /// <summary>Locals and flow captures holding an impersonation's result; null when none.</summary>
         public ResultBinding[]? Bindings { get; }
 
-        public ImpersonationState Impersonated(int site) =>
-            new ImpersonationState(Active.Add(site), Signal, MayHaveAwaited, alwaysImpersonated: true, Bindings);
+        /// <summary>
+        /// Impersonations that a path has handed to the caller at a return (SPEC §2 hand-offs): removed from
+        /// <see cref="Active"/> there, so what is active at the exit is what leaks (may: joined by union).
+        /// </summary>
+        public SiteSet HandedOff { get; }
 
+        /// <summary>
+        /// Active impersonations under which the path did more than act on their result (a call, a branch on
+        /// something else, an await): a path that leaves them active did not only start them (may).
+        /// </summary>
+        public SiteSet Worked { get; }
+
+        /// <summary>Keys that hold a value that cannot be null on every path here (must: joined by intersection).</summary>
+        public object[]? NonNull { get; }
+
+        /// <summary>Keys that hold the token the thread had before, saved by <c>OpenThreadToken</c>, on every path here (must).</summary>
+        public object[]? Saved { get; }
+
+        public ImpersonationState Impersonated(int site) =>
+            new ImpersonationState(Active.Add(site), Signal, MayHaveAwaited, Bindings, HandedOff, Worked, NonNull, Saved);
+
+        /// <summary>Nothing is on the thread any more: no impersonation is active, and none is handed to the caller.</summary>
         public ImpersonationState Reverted() =>
-            new ImpersonationState(SiteSet.Empty, Signal, MayHaveAwaited, AlwaysImpersonated, Bindings);
+            new ImpersonationState(SiteSet.Empty, Signal, MayHaveAwaited, Bindings, SiteSet.Empty, SiteSet.Empty, NonNull, Saved);
 
         public ImpersonationState WithoutActive(SiteSet sites) =>
-            new ImpersonationState(Active.Except(sites), Signal, MayHaveAwaited, AlwaysImpersonated, Bindings);
+            new ImpersonationState(Active.Except(sites), Signal, MayHaveAwaited, Bindings, HandedOff, Worked.Except(sites), NonNull, Saved);
+
+        /// <summary>The path hands <paramref name="sites"/> to its caller: they are no longer this body's to end.</summary>
+        public ImpersonationState HandOff(SiteSet sites) =>
+            sites.IsEmpty ? this : new ImpersonationState(Active.Except(sites), Signal, MayHaveAwaited, Bindings, HandedOff.Union(sites), Worked.Except(sites), NonNull, Saved);
+
+        /// <summary>The path does work while the active impersonations are on the thread.</summary>
+        public ImpersonationState Work() =>
+            Active.IsEmpty || Active.IsSubsetOf(Worked) ? this : new ImpersonationState(Active, Signal, MayHaveAwaited, Bindings, HandedOff, Worked.Union(Active), NonNull, Saved);
 
         public ImpersonationState Signalled(int signalSite) =>
-            new ImpersonationState(Active, MinSite(Signal, signalSite), MayHaveAwaited, AlwaysImpersonated, Bindings);
+            new ImpersonationState(Active, MinSite(Signal, signalSite), MayHaveAwaited, Bindings, HandedOff, Worked, NonNull, Saved);
 
         public ImpersonationState Awaited() =>
-            new ImpersonationState(Active, Signal, awaited: true, AlwaysImpersonated, Bindings);
+            new ImpersonationState(Active, Signal, awaited: true, Bindings, HandedOff, Worked, NonNull, Saved);
 
         /// <summary>The same state with only <paramref name="bindings"/> (a subset of this state's bindings).</summary>
         public ImpersonationState WithBindings(ResultBinding[]? bindings) =>
-            new ImpersonationState(Active, Signal, MayHaveAwaited, AlwaysImpersonated, bindings);
+            new ImpersonationState(Active, Signal, MayHaveAwaited, bindings, HandedOff, Worked, NonNull, Saved);
+
+        public bool IsNonNull(object key) => KeySets.Contains(NonNull, key);
+
+        public bool IsSaved(object key) => KeySets.Contains(Saved, key);
+
+        /// <summary><paramref name="key"/> was written: whether it now holds a non-null value and a saved token.</summary>
+        public ImpersonationState Written(object key, bool nonNull, bool saved)
+        {
+            object[]? nonNullKeys = KeySets.With(NonNull, key, nonNull);
+            object[]? savedKeys = KeySets.With(Saved, key, saved);
+            return ReferenceEquals(nonNullKeys, NonNull) && ReferenceEquals(savedKeys, Saved)
+                ? this
+                : new ImpersonationState(Active, Signal, MayHaveAwaited, Bindings, HandedOff, Worked, nonNullKeys, savedKeys);
+        }
 
         /// <summary><paramref name="key"/> now holds the result of <paramref name="sites"/> (empty: something else).</summary>
         public ImpersonationState Bound(object key, SiteSet sites)
@@ -89,7 +134,7 @@ namespace ComImpersonation.Analyzers.Analysis
                 bindings = Append(bindings, new ResultBinding(key, sites));
             }
 
-            return new ImpersonationState(Active, Signal, MayHaveAwaited, AlwaysImpersonated, bindings);
+            return new ImpersonationState(Active, Signal, MayHaveAwaited, bindings, HandedOff, Worked, NonNull, Saved);
         }
 
         /// <summary>The impersonation sites whose result <paramref name="key"/> may hold.</summary>
@@ -115,8 +160,11 @@ namespace ComImpersonation.Analyzers.Analysis
                 Active.Union(other.Active),
                 MinSite(Signal, other.Signal),
                 MayHaveAwaited || other.MayHaveAwaited,
-                AlwaysImpersonated && other.AlwaysImpersonated,
-                JoinBindings(Bindings, other.Bindings));
+                JoinBindings(Bindings, other.Bindings),
+                HandedOff.Union(other.HandedOff),
+                Worked.Union(other.Worked),
+                KeySets.Intersect(NonNull, other.NonNull),
+                KeySets.Intersect(Saved, other.Saved));
         }
 
         public bool Equals(ImpersonationState other)
@@ -133,8 +181,11 @@ namespace ComImpersonation.Analyzers.Analysis
 
             return Signal == other.Signal
                 && MayHaveAwaited == other.MayHaveAwaited
-                && AlwaysImpersonated == other.AlwaysImpersonated
                 && Active.Equals(other.Active)
+                && HandedOff.Equals(other.HandedOff)
+                && Worked.Equals(other.Worked)
+                && KeySets.SetEquals(NonNull, other.NonNull)
+                && KeySets.SetEquals(Saved, other.Saved)
                 && BindingsEqual(Bindings, other.Bindings);
         }
 
@@ -252,6 +303,93 @@ namespace ComImpersonation.Analyzers.Analysis
                 ResultBinding binding = left[position];
                 int index = IndexOf(right, binding.Key, position);
                 if (index < 0 || !right[index].Sites.Equals(binding.Sites))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>Small sets of keys (locals, parameters, fields) as arrays: null is empty; a set rarely holds more than a few.</summary>
+    internal static class KeySets
+    {
+        public static bool Contains(object[]? set, object key) => set is not null && Array.IndexOf(set, key) >= 0;
+
+        public static object[]? With(object[]? set, object key, bool member)
+        {
+            bool present = Contains(set, key);
+            if (present == member)
+            {
+                return set;
+            }
+
+            if (member)
+            {
+                var grown = new object[(set?.Length ?? 0) + 1];
+                set?.CopyTo(grown, 0);
+                grown[grown.Length - 1] = key;
+                return grown;
+            }
+
+            if (set!.Length == 1)
+            {
+                return null;
+            }
+
+            var shrunk = new object[set.Length - 1];
+            int next = 0;
+            foreach (object item in set)
+            {
+                if (!item.Equals(key))
+                {
+                    shrunk[next++] = item;
+                }
+            }
+
+            return shrunk;
+        }
+
+        public static object[]? Intersect(object[]? left, object[]? right)
+        {
+            if (left is null || right is null)
+            {
+                return null;
+            }
+
+            if (ReferenceEquals(left, right) || SetEquals(left, right))
+            {
+                return left;
+            }
+
+            object[]? result = null;
+            foreach (object key in left)
+            {
+                if (Contains(right, key))
+                {
+                    result = With(result, key, member: true);
+                }
+            }
+
+            return result;
+        }
+
+        public static bool SetEquals(object[]? left, object[]? right)
+        {
+            if (ReferenceEquals(left, right))
+            {
+                return true;
+            }
+
+            if (left is null || right is null || left.Length != right.Length)
+            {
+                return false;
+            }
+
+            foreach (object key in left)
+            {
+                if (!Contains(right, key))
                 {
                     return false;
                 }

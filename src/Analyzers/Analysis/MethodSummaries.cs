@@ -15,7 +15,7 @@ namespace ComImpersonation.Analyzers.Analysis
     {
         None = 0,
 
-        /// <summary>Impersonation wrapper: impersonates on every normal path and never reverts.</summary>
+        /// <summary>Hands an impersonation to its caller on some path and leaks none (SPEC §2 hand-offs).</summary>
         Impersonates = 1,
 
         /// <summary>Revert wrapper: reverts, and never impersonates.</summary>
@@ -229,6 +229,93 @@ namespace ComImpersonation.Analyzers.Analysis
             }
         }
 
+        private readonly ConcurrentDictionary<IFieldSymbol, bool> _savedTokenFields =
+            new ConcurrentDictionary<IFieldSymbol, bool>(SymbolEqualityComparer.Default);
+
+        /// <summary>
+        /// The field is written only with the thread's token as it was (<c>OpenThreadToken(…, out field)</c>,
+        /// <c>WindowsIdentity.GetCurrent().Token</c>) or with no token, and at least once with a saved one, in the
+        /// declarations of its type. Read from syntax and the semantic model once per field.
+        /// </summary>
+        public bool IsSavedTokenField(IFieldSymbol field, CancellationToken cancellationToken)
+        {
+            field = field.OriginalDefinition;
+            if (_savedTokenFields.TryGetValue(field, out bool known))
+            {
+                return known;
+            }
+
+            bool saved = ComputeSavedTokenField(field, cancellationToken);
+            _savedTokenFields.TryAdd(field, saved);
+            return saved;
+        }
+
+        private bool ComputeSavedTokenField(IFieldSymbol field, CancellationToken cancellationToken)
+        {
+            bool anySave = false;
+            foreach (SyntaxReference reference in field.ContainingType.DeclaringSyntaxReferences)
+            {
+                if (!_compilation.ContainsSyntaxTree(reference.SyntaxTree))
+                {
+                    continue;
+                }
+
+                SemanticModel? semanticModel = null;
+                foreach (SyntaxNode node in reference.GetSyntax(cancellationToken).DescendantNodes())
+                {
+                    if (node is not IdentifierNameSyntax name || name.Identifier.ValueText != field.Name)
+                    {
+                        continue;
+                    }
+
+                    SyntaxNode written = name.Parent is MemberAccessExpressionSyntax access && access.Name == name ? access : name;
+                    bool isArgument = written.Parent is ArgumentSyntax { RefKindKeyword.RawKind: not 0 };
+                    bool isAssigned = written.Parent is AssignmentExpressionSyntax assignment && assignment.Left == written;
+                    if (!isArgument && !isAssigned)
+                    {
+                        continue;
+                    }
+
+                    semanticModel ??= SemanticModelOf(reference.SyntaxTree);
+                    if (!SymbolEqualityComparer.Default.Equals(semanticModel.GetSymbolInfo(name, cancellationToken).Symbol?.OriginalDefinition, field))
+                    {
+                        continue;
+                    }
+
+                    if (isArgument)
+                    {
+                        if (written.Parent!.Parent?.Parent is InvocationExpressionSyntax call
+                            && semanticModel.GetSymbolInfo(call, cancellationToken).Symbol is IMethodSymbol method
+                            && ApiModel.IsThreadTokenSave(method))
+                        {
+                            anySave = true;
+                            continue;
+                        }
+
+                        return false;
+                    }
+
+                    var assignmentSyntax = (AssignmentExpressionSyntax)written.Parent!;
+                    if (!assignmentSyntax.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.SimpleAssignmentExpression)
+                        || semanticModel.GetOperation(assignmentSyntax.Right, cancellationToken) is not { } value)
+                    {
+                        return false;
+                    }
+
+                    if (ApiModel.IsCurrentToken(value))
+                    {
+                        anySave = true;
+                    }
+                    else if (!ApiModel.IsNoHandle(value))
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            return anySave;
+        }
+
         /// <summary>A semantic model for another tree of the compilation (a callee's body, a partial type's other part).</summary>
         public SemanticModel SemanticModelOf(SyntaxTree tree)
         {
@@ -275,17 +362,19 @@ namespace ComImpersonation.Analyzers.Analysis
         private static MethodSummary Summarise(IMethodSymbol method, BodyModel model, BodyFindings? findings)
         {
             SummaryEffects effects = SummaryEffects.None;
-            bool impersonates = model.Impersonations.Count > 0;
-            if (findings is { IsImpersonationWrapper: true })
+            bool impersonates = findings is { Impersonates: true };
+            if (findings is { HandsOff: true })
             {
+                // A hand-off (SPEC §2): its call is an impersonation in the caller, ended by what the caller ends.
                 effects |= SummaryEffects.Impersonates;
             }
-            else if (impersonates && model.HasRevert && findings is { ActiveAtNormalExit.Count: 0 })
+            else if (impersonates && findings is { Reverts: true, ActiveAtNormalExit.Count: 0 })
             {
                 effects |= SummaryEffects.ClientIdentity;
             }
 
-            if (model.HasRevert && !impersonates)
+            // A revert wrapper; one that restores a saved token after reverting is one too (the restore is no impersonation).
+            if ((model.HasRevert || findings is { Reverts: true }) && !impersonates)
             {
                 effects |= SummaryEffects.Reverts;
             }

@@ -36,6 +36,7 @@ namespace ComImpersonation.Analyzers.Analysis
                     // int? hr = security?.ImpersonateClient(); if (hr == null) …: no call ran on the null branch.
                     tested = IsNullConstant(Unwrap(nullTest.RightOperand)) ? Unwrap(nullTest.LeftOperand) : Unwrap(nullTest.RightOperand);
                     failureWhenTrue = nullTest.OperatorKind == BinaryOperatorKind.Equals;
+                    kind = ResultTestKind.Null;
                     return true;
 
                 case IBinaryOperation binary:
@@ -70,6 +71,7 @@ namespace ComImpersonation.Analyzers.Analysis
                     // so the null branch is one on which its impersonation cannot be active.
                     tested = Unwrap(isNull.Operand);
                     failureWhenTrue = true;
+                    kind = ResultTestKind.Null;
                     return true;
 
                 case IIsPatternOperation isPattern when TryGetPatternTest(isPattern.Pattern, out failureWhenTrue, out kind):
@@ -176,6 +178,7 @@ namespace ComImpersonation.Analyzers.Analysis
                     return true;
                 case IConstantPatternOperation constant when IsNullConstant(Unwrap(constant.Value)):
                     failureWhenTrue = true; // hr is null: the call did not run
+                    kind = ResultTestKind.Null;
                     return true;
             }
 

@@ -31,7 +31,7 @@ namespace ComImpersonation.Analyzers.Analysis
         public bool IsLiveOnEntry(BasicBlock block, object key) =>
             _keys.TryGetValue(key, out int index) && (_liveIn[block.Ordinal][index >> 6] & (1UL << (index & 63))) != 0;
 
-        public static ResultLiveness Compute(ControlFlowGraph graph, Effect[]?[] effects, ResultTest?[] tests, HashSet<object> tracked)
+        public static ResultLiveness Compute(ControlFlowGraph graph, Effect[]?[] effects, ResultTest?[] tests, ReturnValue?[] returns, HashSet<object> tracked)
         {
             var keys = new Dictionary<object, int>(tracked.Count);
             foreach (object key in tracked)
@@ -49,7 +49,7 @@ namespace ComImpersonation.Analyzers.Analysis
                 uses[ordinal] = new ulong[words];
                 defs[ordinal] = new ulong[words];
                 liveIn[ordinal] = new ulong[words];
-                UsesAndDefinitions(effects[ordinal], tests[ordinal], keys, uses[ordinal], defs[ordinal]);
+                UsesAndDefinitions(effects[ordinal], tests[ordinal], returns[ordinal], keys, uses[ordinal], defs[ordinal]);
             }
 
             List<int>[] successors = Successors(graph);
@@ -87,7 +87,7 @@ namespace ComImpersonation.Analyzers.Analysis
             return new ResultLiveness(keys, liveIn);
         }
 
-        private static void UsesAndDefinitions(Effect[]? effects, ResultTest? test, Dictionary<object, int> keys, ulong[] uses, ulong[] defs)
+        private static void UsesAndDefinitions(Effect[]? effects, ResultTest? test, ReturnValue? returned, Dictionary<object, int> keys, ulong[] uses, ulong[] defs)
         {
             if (effects is not null)
             {
@@ -98,6 +98,9 @@ namespace ComImpersonation.Analyzers.Analysis
                         case EffectKind.CopyResult:
                             Use(effect.SourceKey!, keys, uses, defs);
                             Define(effect.Key!, keys, defs);
+                            break;
+                        case EffectKind.EndIfBound:
+                            Use(effect.Key!, keys, uses, defs);
                             break;
                         case EffectKind.BindResult:
                         case EffectKind.ClearResult:
@@ -112,6 +115,12 @@ namespace ComImpersonation.Analyzers.Analysis
             if (test is { Site: -1, Key: { } tested })
             {
                 Use(tested, keys, uses, defs);
+            }
+
+            // So is the value a block returns: what it reports decides a hand-off.
+            if (returned is { Key: { } returnedKey })
+            {
+                Use(returnedKey, keys, uses, defs);
             }
         }
 

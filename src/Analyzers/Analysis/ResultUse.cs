@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using ComImpersonation.Analyzers.Api;
 using Microsoft.CodeAnalysis;
@@ -340,7 +341,7 @@ namespace ComImpersonation.Analyzers.Analysis
                         }
 
                         anyCatches = true;
-                        if (clause.Filter is null && !LeavesOrThrows(clause.Block))
+                        if (clause.Filter is null && !LeavesOrThrows(clause.Block) && !OnlyTheExitFollows(tryStatement))
                         {
                             return true;
                         }
@@ -354,6 +355,45 @@ namespace ComImpersonation.Analyzers.Analysis
             }
 
             return false;
+        }
+
+        /// <summary>
+        /// Nothing but the method's exit runs after <paramref name="statement"/> (SPEC §3: such a catch leaves the
+        /// method): it is the last statement of its block, and so on up to the body, through <c>if</c>/<c>else</c>,
+        /// <c>using</c>, <c>lock</c> and the blocks of enclosing <c>try</c> statements. A loop, <c>switch</c> or label
+        /// may run more code: not known to be the end.
+        /// </summary>
+        private static bool OnlyTheExitFollows(StatementSyntax statement)
+        {
+            SyntaxNode node = statement;
+            while (true)
+            {
+                SyntaxNode? parent = node.Parent;
+                switch (parent)
+                {
+                    case BlockSyntax block:
+                        if (block.Statements.LastOrDefault() != node)
+                        {
+                            return false;
+                        }
+
+                        node = block;
+                        continue;
+                    case BaseMethodDeclarationSyntax or AccessorDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax:
+                        return true;
+                    case ElseClauseSyntax { Parent: IfStatementSyntax ifElse }:
+                        node = ifElse;
+                        continue;
+                    case IfStatementSyntax or UsingStatementSyntax or LockStatementSyntax or FixedStatementSyntax or CheckedStatementSyntax or UnsafeStatementSyntax:
+                        node = parent;
+                        continue;
+                    case TryStatementSyntax or CatchClauseSyntax or FinallyClauseSyntax:
+                        node = parent is TryStatementSyntax ? parent : parent.Parent!;
+                        continue;
+                    default:
+                        return false;
+                }
+            }
         }
 
         private static bool CatchesComException(CatchClauseSyntax clause, SemanticModel semanticModel)

@@ -16,8 +16,10 @@ namespace ComImpersonation.Analyzers.Api
     {
         public static readonly ApiCall None = default;
 
-        public ApiCall(ApiOperation operation, ResultShape shape, string displayName, ApiFamily family = ApiFamily.Configured, ImpersonationKind kind = ImpersonationKind.ComCallContext, ArgumentRule argumentRule = ArgumentRule.None)
+        public ApiCall(ApiOperation operation, ResultShape shape, string displayName, ApiFamily family = ApiFamily.Configured, ImpersonationKind kind = ImpersonationKind.ComCallContext, ArgumentRule argumentRule = ArgumentRule.None, int threadArgument = -1, int tokenArgument = -1)
         {
+            ThreadArgument = threadArgument;
+            TokenArgument = tokenArgument;
             Operation = operation;
             Shape = shape;
             DisplayName = displayName;
@@ -40,6 +42,12 @@ namespace ComImpersonation.Analyzers.Api
         /// <summary>An argument that refines the call (applied by <see cref="ApiModel.Classify(IInvocationOperation, ApiOptions)"/>).</summary>
         public ArgumentRule ArgumentRule { get; }
 
+        /// <summary>The ordinal of the thread argument (<see cref="ApiForm.ThreadArgument"/>), or -1.</summary>
+        public int ThreadArgument { get; }
+
+        /// <summary>The ordinal of the token argument (<see cref="ApiForm.TokenArgument"/>), or -1.</summary>
+        public int TokenArgument { get; }
+
         public bool IsRecognized => Operation != ApiOperation.None;
 
         /// <summary>Only an impersonation of the COM call context is completed by Signal (COMIMP001, 003, 005).</summary>
@@ -49,7 +57,7 @@ namespace ComImpersonation.Analyzers.Api
         public bool NeedsDispatchThread => Kind >= ImpersonationKind.DispatchThread;
 
         public ApiCall With(ApiOperation operation, ImpersonationKind kind) =>
-            new ApiCall(operation, Shape, DisplayName, Family, kind, ArgumentRule.None);
+            new ApiCall(operation, Shape, DisplayName, Family, kind, ArgumentRule.None, ThreadArgument, TokenArgument);
     }
 
     /// <summary>
@@ -188,13 +196,30 @@ namespace ComImpersonation.Analyzers.Api
         }
 
         /// <summary>
-        /// Classifies a call: its method by the table and the options, then what its arguments say
-        /// (<c>SetThreadToken(…, null)</c> reverts; <c>RpcImpersonateClient(null)</c> needs the dispatching thread).
-        /// An interface call on a receiver whose class is known is classified by the implementation: the
-        /// <c>Dispose</c> a <c>using</c> makes on a <c>WindowsImpersonationContext</c> reverts. The semantic model is the
-        /// call's tree's (operations in a control-flow graph carry none).
+        /// Classifies a call as the code fixes read it: as <see cref="Classify(IInvocationOperation, ApiOptions)"/>, and
+        /// <c>SetThreadToken(…, saved)</c> with a token the member saved by <c>OpenThreadToken</c> is a revert. The semantic
+        /// model is the call's tree's.
         /// </summary>
         public ApiCall Classify(IInvocationOperation invocation, ApiOptions options, SemanticModel semanticModel)
+        {
+            // The code fixes read a restore by syntax: SetThreadToken(…, saved) where the member saved `saved` with
+            // OpenThreadToken. The analysis decides it along each path instead (a later write of the local makes it
+            // a new token), from the call's TokenArgument.
+            ApiCall call = Classify(invocation, options);
+            return call is { Operation: ApiOperation.Impersonate, ArgumentRule: ArgumentRule.NoTokenReverts }
+                && ArgumentFor(invocation, 1) is { } token
+                && IsSavedThreadToken(token, invocation, semanticModel)
+                ? call.With(ApiOperation.Revert, call.Kind)
+                : call;
+        }
+
+        /// <summary>
+        /// Classifies a call for the analysis: its method by the table and the options, then what its arguments say
+        /// (<c>SetThreadToken(…, null)</c> reverts, a token set on another thread is no impersonation of this one,
+        /// <c>RpcImpersonateClient(null)</c> needs the dispatching thread). An interface call on a receiver whose
+        /// class is known is classified by the implementation.
+        /// </summary>
+        public ApiCall Classify(IInvocationOperation invocation, ApiOptions options)
         {
             IMethodSymbol target = invocation.TargetMethod;
             ApiCall call = Classify(target, options);
@@ -204,10 +229,16 @@ namespace ComImpersonation.Analyzers.Api
                 return SymbolEqualityComparer.Default.Equals(implementation, target) ? call : Classify(implementation, options);
             }
 
+            if (call.ThreadArgument >= 0 && ArgumentFor(invocation, call.ThreadArgument) is { } thread && !IsCallingThread(thread))
+            {
+                // SetThreadToken(ref childThread, token): another thread's token, not the calling thread's identity.
+                return ApiCall.None;
+            }
+
             switch (call.ArgumentRule)
             {
                 case ArgumentRule.NoTokenReverts:
-                    return ArgumentFor(invocation, 1) is { } token && (IsNoHandle(token) || IsSavedThreadToken(token, invocation, semanticModel))
+                    return ArgumentFor(invocation, 1) is { } token && IsNoHandle(token)
                         ? call.With(ApiOperation.Revert, call.Kind)
                         : call;
                 case ArgumentRule.NoBindingNeedsDispatchThread:
@@ -219,10 +250,6 @@ namespace ComImpersonation.Analyzers.Api
             }
         }
 
-        /// <summary>
-        /// <c>SetThreadToken(…, saved)</c> where the method saved <c>saved</c> with <c>OpenThreadToken(…, out saved)</c>
-        /// restores the thread's token from before the method's impersonation: a revert of it, not a new one.
-        /// </summary>
         private static bool IsSavedThreadToken(IOperation token, IInvocationOperation setThreadToken, SemanticModel semanticModel)
         {
             if (OperationValues.WithoutConversions(token) is not ILocalReferenceOperation { Local: var local }
@@ -268,6 +295,54 @@ namespace ComImpersonation.Analyzers.Api
             return false;
         }
 
+        /// <summary>
+        /// The thread argument names the calling thread: null (by value), or the current thread's pseudo-handle
+        /// (<c>GetCurrentThread()</c>). Anything else, a handle passed by reference included, is taken for another
+        /// thread: in doubt, the call is not an impersonation of this one.
+        /// </summary>
+        private static bool IsCallingThread(IOperation thread)
+        {
+            if (thread.Parent is IArgumentOperation { Parameter.RefKind: not RefKind.None })
+            {
+                return false;
+            }
+
+            return IsNoHandle(thread)
+                || (OperationValues.WithoutConversions(thread) is IInvocationOperation { TargetMethod: var method }
+                    && TryGetNativeImport(method, out string? entryPoint, out _)
+                    && entryPoint == ApiTable.GetCurrentThreadEntryPoint);
+        }
+
+        /// <summary><c>System.Security.Principal.WindowsImpersonationContext</c>: undoing or disposing it ends its impersonation.</summary>
+        public bool IsImpersonationContext(INamedTypeSymbol type) =>
+            type.Name == "WindowsImpersonationContext" && type.ToDisplayString(FullNameFormat) == ApiTable.WindowsImpersonationContextType;
+
+        /// <summary><c>OpenThreadToken(thread, access, openAsSelf, out token)</c>: saves the thread's current token into its out argument.</summary>
+        public static bool IsThreadTokenSave(IMethodSymbol method) =>
+            method.IsStatic
+            && TryGetNativeImport(method, out string? entryPoint, out string? library)
+            && entryPoint == ApiTable.OpenThreadTokenEntryPoint
+            && ApiTable.SecurityLibraries.Matches(library);
+
+        /// <summary>A <c>[DllImport]</c> or <c>[LibraryImport]</c> method.</summary>
+        public static bool IsNativeImport(IMethodSymbol method) => TryGetNativeImport(method, out _, out _);
+
+        /// <summary>A call that reads the error of a failed call (<c>Marshal.GetLastWin32Error()</c>): acting on a result, not work.</summary>
+        public static bool IsErrorQuery(IMethodSymbol method) => ApiTable.ErrorQueryMethods.Contains(method.Name);
+
+        /// <summary><c>WindowsIdentity.GetCurrent()</c> or <c>GetCurrent(TokenAccessLevels)</c>, which never return null.</summary>
+        public static bool IsCurrentIdentity(IOperation value) =>
+            OperationValues.WithoutConversions(value) is IInvocationOperation { TargetMethod: { Name: ApiTable.GetCurrentMethod, IsStatic: true } method } call
+            && method.ContainingType?.ToDisplayString(FullNameFormat) == ApiTable.WindowsIdentityType
+            && (call.Arguments.Length == 0 || call.Arguments[0].Value.Type?.SpecialType != SpecialType.System_Boolean);
+
+        /// <summary>
+        /// <c>WindowsIdentity.GetCurrent(…).Token</c>: the thread's (or process's) token as it is now, a saved identity.
+        /// </summary>
+        public static bool IsCurrentToken(IOperation value) =>
+            OperationValues.WithoutConversions(value) is IPropertyReferenceOperation { Property.Name: "Token", Instance: IInvocationOperation { TargetMethod: { Name: ApiTable.GetCurrentMethod, IsStatic: true } method } }
+            && method.ContainingType?.ToDisplayString(FullNameFormat) == ApiTable.WindowsIdentityType;
+
         private static IOperation? ArgumentFor(IInvocationOperation invocation, int ordinal)
         {
             foreach (IArgumentOperation argument in invocation.Arguments)
@@ -285,7 +360,7 @@ namespace ComImpersonation.Analyzers.Api
         /// A null handle: <c>null</c>, <c>0</c>, <c>default</c>, <c>IntPtr.Zero</c>, <c>HANDLE.Null</c> (CsWin32),
         /// <c>HTOKEN.NULL</c> (Vanara), <c>new HANDLE()</c>, <c>new IntPtr(0)</c>.
         /// </summary>
-        private static bool IsNoHandle(IOperation value)
+        internal static bool IsNoHandle(IOperation value)
         {
             value = OperationValues.WithoutConversions(value);
             if (value.ConstantValue.HasValue)
@@ -496,7 +571,7 @@ namespace ComImpersonation.Analyzers.Api
                         ? entryPoint
                         : method.Name + " (" + entryPoint + ")";
                     ImpersonationKind kind = form.Family == ApiFamily.Com ? ImpersonationKind.ComCallContext : ImpersonationKind.ExplicitToken;
-                    return new ApiCall(form.Operation, ShapeOf(method.ReturnType, form.Convention), display, form.Family, kind, form.ArgumentRule);
+                    return new ApiCall(form.Operation, ShapeOf(method.ReturnType, form.Convention), display, form.Family, kind, form.ArgumentRule, form.ThreadArgument, form.TokenArgument);
                 }
             }
 

@@ -69,12 +69,12 @@ namespace ComImpersonation.Analyzers.Api
             ApiForm.ComMethod(ApiOperation.Signal, ISynchronize, "Signal"),
 
             // advapi32 (and user32 for DDE): BOOL results; RevertToSelf, or SetThreadToken with no token, reverts.
-            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "ImpersonateLoggedOnUser", SecurityLibraries, ResultConvention.Win32Bool),
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "ImpersonateLoggedOnUser", SecurityLibraries, ResultConvention.Win32Bool, tokenArgument: 0),
             ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "ImpersonateNamedPipeClient", SecurityLibraries, ResultConvention.Win32Bool),
             ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "ImpersonateSelf", SecurityLibraries, ResultConvention.Win32Bool),
             ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "ImpersonateAnonymousToken", SecurityLibraries, ResultConvention.Win32Bool),
             ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "DdeImpersonateClient", DdeLibraries, ResultConvention.Win32Bool),
-            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "SetThreadToken", SecurityLibraries, ResultConvention.Win32Bool, ArgumentRule.NoTokenReverts),
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "SetThreadToken", SecurityLibraries, ResultConvention.Win32Bool, ArgumentRule.NoTokenReverts, threadArgument: 0, tokenArgument: 1),
             ApiForm.NativeFunction(ApiOperation.Revert, ApiFamily.Win32, "RevertToSelf", SecurityLibraries, ResultConvention.Win32Bool),
 
             // rpcrt4: RPC_STATUS results; with no binding handle the call's own thread is impersonated.
@@ -135,6 +135,25 @@ namespace ComImpersonation.Analyzers.Api
         public static readonly ImmutableArray<string> HResultThrowMethods = ImmutableArray.Create("ThrowOnFailure", "ThrowIfFailed");
 
         public const string MarshalThrowMethod = "ThrowExceptionForHR";
+
+        /// <summary>
+        /// Calls that read the error of a failed call (matched by name): acting on an impersonation's result, not
+        /// work done as the client, and never a point where an exception can leave the thread impersonating.
+        /// </summary>
+        public static readonly ImmutableArray<string> ErrorQueryMethods = ImmutableArray.Create(
+            "GetLastWin32Error", "GetLastPInvokeError", "GetLastSystemError", "GetHRForLastWin32Error", "GetLastError", "GetExceptionForHR", "GetHRForException");
+
+        /// <summary>The native function that reports the current thread's pseudo-handle.</summary>
+        public const string GetCurrentThreadEntryPoint = "GetCurrentThread";
+
+        /// <summary>
+        /// <c>WindowsIdentity.GetCurrent()</c> (and with access levels) never returns null: a null test of a value it
+        /// gave has no null branch. <c>GetCurrent(true)</c> does return null when the thread does not impersonate.
+        /// </summary>
+        public const string GetCurrentMethod = "GetCurrent";
+
+        /// <summary>The methods that end what a returned or stored context or scope object holds (SPEC §2 hand-offs).</summary>
+        public static readonly ImmutableArray<string> EndMethods = ImmutableArray.Create("Dispose", "Undo", "Revert");
 
         private static ImmutableArray<string> KnownNamesOf(string interfaceName) => ImmutableArray.Create(
             "Vanara.PInvoke.Ole32." + interfaceName,
@@ -215,8 +234,10 @@ namespace ComImpersonation.Analyzers.Api
     /// <summary>One row of the table: an operation and the one way of reaching it that this row describes.</summary>
     internal sealed class ApiForm
     {
-        private ApiForm(ApiOperation operation, ApiFormKind kind, ApiFamily family, string name, ComInterfaceIdentity? comInterface, NativeLibraryMatcher? libraries, string? typeName, ResultConvention convention, ArgumentRule argumentRule)
+        private ApiForm(ApiOperation operation, ApiFormKind kind, ApiFamily family, string name, ComInterfaceIdentity? comInterface, NativeLibraryMatcher? libraries, string? typeName, ResultConvention convention, ArgumentRule argumentRule, int threadArgument = -1, int tokenArgument = -1)
         {
+            ThreadArgument = threadArgument;
+            TokenArgument = tokenArgument;
             Operation = operation;
             Kind = kind;
             Family = family;
@@ -250,13 +271,25 @@ namespace ComImpersonation.Analyzers.Api
         /// <summary>Whether an argument changes what the call does.</summary>
         public ArgumentRule ArgumentRule { get; }
 
+        /// <summary>
+        /// The ordinal of the thread whose token the call sets, or -1: only a null thread or the current thread's
+        /// pseudo-handle makes it an impersonation of the calling thread (SPEC §2 "Beyond COM").
+        /// </summary>
+        public int ThreadArgument { get; }
+
+        /// <summary>
+        /// The ordinal of the token the call puts on the thread, or -1: a token saved from the thread before (by
+        /// <c>OpenThreadToken</c>) restores the earlier identity instead of starting an impersonation.
+        /// </summary>
+        public int TokenArgument { get; }
+
         /// <summary>A method of a COM interface in every flavour: <c>[ComImport]</c>, <c>[GeneratedComInterface]</c>, vtable structs; also on derived interfaces.</summary>
         public static ApiForm ComMethod(ApiOperation operation, ComInterfaceIdentity comInterface, string methodName) =>
             new ApiForm(operation, ApiFormKind.ComMethod, ApiFamily.Com, methodName, comInterface, libraries: null, typeName: null, ResultConvention.HResult, ArgumentRule.None);
 
         /// <summary>A <c>[DllImport]</c> or <c>[LibraryImport]</c> method whose native entry point is <paramref name="entryPoint"/>.</summary>
-        public static ApiForm NativeFunction(ApiOperation operation, ApiFamily family, string entryPoint, NativeLibraryMatcher libraries, ResultConvention convention, ArgumentRule argumentRule = ArgumentRule.None) =>
-            new ApiForm(operation, ApiFormKind.NativeFunction, family, entryPoint, comInterface: null, libraries, typeName: null, convention, argumentRule);
+        public static ApiForm NativeFunction(ApiOperation operation, ApiFamily family, string entryPoint, NativeLibraryMatcher libraries, ResultConvention convention, ArgumentRule argumentRule = ArgumentRule.None, int threadArgument = -1, int tokenArgument = -1) =>
+            new ApiForm(operation, ApiFormKind.NativeFunction, family, entryPoint, comInterface: null, libraries, typeName: null, convention, argumentRule, threadArgument, tokenArgument);
 
         /// <summary>A method of a .NET type, identified by the type's full name (any overload); it throws on failure.</summary>
         public static ApiForm ManagedMethod(ApiOperation operation, string typeName, string methodName) =>

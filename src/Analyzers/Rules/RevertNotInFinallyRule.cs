@@ -4,20 +4,21 @@ namespace ComImpersonation.Analyzers.Rules
 {
     /// <summary>
     /// COMIMP007: every normal path reverts, but an exception can leave the method with the impersonation active.
-    /// Not where COMIMP002 already reports (a normal path that does not revert), nor in impersonation wrappers.
+    /// Not where COMIMP002 already reports (a normal path that does not revert), nor for an impersonation that a
+    /// path hands to the caller (SPEC §2: the caller ends it).
     /// </summary>
     internal static class RevertNotInFinallyRule
     {
         public static void Report(BodyFindings findings, DiagnosticSink sink)
         {
-            if (findings.IsImpersonationWrapper || !findings.Model.HasRevert)
+            if (!findings.Reverts)
             {
                 return;
             }
 
             foreach (ImpersonationSite site in findings.ActiveAtExceptionalExit)
             {
-                if (!findings.ActiveAtNormalExit.Contains(site))
+                if (!findings.ActiveAtNormalExit.Contains(site) && !findings.HandedOff.Contains(site.Index))
                 {
                     sink.Report(Descriptors.RevertNotInFinally, site.Operation.Syntax, site.Api.DisplayName);
                 }

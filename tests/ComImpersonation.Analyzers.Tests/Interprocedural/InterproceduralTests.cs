@@ -280,17 +280,18 @@ class Server
 
     void Ping() { if (_n-- > 0) Pong(); else _sync.Signal(); }
     void Pong() { if (_n-- > 0) Ping(); }
-    int Recurse() => _n-- > 0 ? Recurse() : {|COMIMP002:Ole32.CoImpersonateClient()|};
+    int Recurse() => _n-- > 0 ? Recurse() : Ole32.CoImpersonateClient();
 
     public void Begin_Work()
     {
         Ping();
-        if (Recurse() < 0) return;
+        if ({|COMIMP001:Recurse()|} < 0) return;
         try { Work.Do(); } finally { Ole32.CoRevertToSelf(); }
     }
 }";
             // Recursion is cut off where a method calls itself (that call is opaque). Recurse then impersonates on
-            // one path only: it is no wrapper, so its own missing revert is reported, and its callers see nothing.
+            // one path only and returns the result there: a begin helper (SPEC §2 hand-offs), so its caller sees an
+            // impersonation, after Ping's signal.
             return Verify.AnalyzerAsync(new[] { Interop, source });
         }
 

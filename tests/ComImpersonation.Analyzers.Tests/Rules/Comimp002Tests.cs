@@ -5,8 +5,8 @@ namespace ComImpersonation.Analyzers.Tests.Rules
 {
     /// <summary>
     /// COMIMP002: a successful impersonation that a normal return may leave on the thread, reported at the
-    /// impersonation call. Failure branches are excluded; impersonation wrappers (impersonate on every normal path,
-    /// never revert) are exempt.
+    /// impersonation call. Failure branches are excluded, and so are the paths that hand the impersonation to the
+    /// caller (SPEC §2; see HandOffTests).
     /// </summary>
     public class Comimp002Tests
     {
@@ -747,8 +747,10 @@ namespace ComImpersonation.Analyzers.Tests.Rules
         }
 
         [Fact]
-        public Task Method_that_impersonates_on_some_paths_only_is_not_a_wrapper()
+        public Task Method_that_impersonates_on_some_paths_and_works_there_is_not_a_wrapper()
         {
+            // SPEC §2: a path that only starts the impersonation hands it off (HandOffTests); one that works as the
+            // client after it, whichever other paths there are, leaks.
             return Verify.AnalyzerAsync(Ole32.Sources("""
                 static class Identity
                 {
@@ -757,6 +759,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                         if (!asClient) return;
                         int hr = {|COMIMP002:NativeMethods.CoImpersonateClient()|};
                         if (hr < 0) throw new System.UnauthorizedAccessException();
+                        System.Console.WriteLine("as the client");
                     }
                 }
                 """));

@@ -224,6 +224,55 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                 """);
         }
 
+        /// <summary>SPEC §3: a catch after which nothing but the method's exit runs does leave it; nothing runs as the server.</summary>
+        [Theory]
+        [MemberData(nameof(RuleCode.ThrowingNames), MemberType = typeof(RuleCode))]
+        public Task Throwing_projection_caught_by_a_catch_that_ends_the_method_is_quiet(string name)
+        {
+            Flavour f = RuleCode.Get(name);
+            return RuleCode.VerifyAsync(f, $$"""
+                    public void Begin_Work()
+                    {
+                        if (_flag)
+                        {
+                            try
+                            {
+                                {{f.Impersonate}};
+                                try { Work(); } finally { {{f.RevertStatement}} }
+                            }
+                            catch (COMException e) { Log(e); }
+                        }
+                    }
+
+                    public void InALambda()
+                    {
+                        System.Action run = () =>
+                        {
+                            try
+                            {
+                                {{f.Impersonate}};
+                                try { Work(); } finally { {{f.RevertStatement}} }
+                            }
+                            catch (Exception) { }
+                        };
+                        run();
+                    }
+
+                    public void InALoop()
+                    {
+                        for (int i = 0; i < 2; i++)
+                        {
+                            try
+                            {
+                                {{f.Imp(Id)}};
+                                try { Work(); } finally { {{f.RevertStatement}} }
+                            }
+                            catch (Exception) { }
+                        }
+                    }
+                """);
+        }
+
         /// <summary>A throwing projection's statement is not a discarded result: the exception is the check.</summary>
         [Theory]
         [MemberData(nameof(RuleCode.ThrowingNames), MemberType = typeof(RuleCode))]

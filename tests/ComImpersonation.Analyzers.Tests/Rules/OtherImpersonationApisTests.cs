@@ -392,7 +392,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                         }
 
                         if (!NativeMethods.SetThreadToken(IntPtr.Zero, _token)) return;
-                        try { Work(); } finally { NativeMethods.SetThreadToken(IntPtr.Zero, saved); }
+                        try { Work(); } finally { if (!NativeMethods.SetThreadToken(IntPtr.Zero, saved)) Environment.FailFast("restore"); }
                     }
 
                     public void Swap(IntPtr other)
