@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using ComImpersonation.Analyzers.Api;
 using Microsoft.CodeAnalysis;
@@ -70,7 +71,10 @@ namespace ComImpersonation.Analyzers.Analysis
 
             target = OperationValues.ImplementationOnReceiver(target, instance);
 
-            return Summaries.Get(target, Depth, Options, CancellationToken);
+            // this.Dispose(true) in the dispose pattern: the virtual Dispose(bool) called on this object runs this type's
+            // body (unless a derived class overrides it, which the analysis cannot see). Other virtual calls stay opaque.
+            bool disposePattern = instance is IInstanceReferenceOperation && target.Name == "Dispose";
+            return Summaries.Get(target, Depth, Options, CancellationToken, allowVirtual: disposePattern);
         }
 
         /// <summary>
@@ -99,6 +103,18 @@ namespace ComImpersonation.Analyzers.Analysis
             {
                 if (member is IMethodSymbol { Parameters.IsEmpty: true, IsStatic: false } dispose
                     && SummaryOf(dispose, instance: null).Has(SummaryEffects.Reverts))
+                {
+                    return true;
+                }
+            }
+
+            // void IDisposable.Dispose() { … }: an explicit implementation has another name.
+            foreach (INamedTypeSymbol implemented in type.AllInterfaces)
+            {
+                if (implemented.SpecialType == SpecialType.System_IDisposable
+                    && implemented.GetMembers("Dispose").FirstOrDefault() is { } interfaceDispose
+                    && type.FindImplementationForInterfaceMember(interfaceDispose) is IMethodSymbol { Name: not "Dispose" } explicitDispose
+                    && SummaryOf(explicitDispose, instance: null).Has(SummaryEffects.Reverts))
                 {
                     return true;
                 }

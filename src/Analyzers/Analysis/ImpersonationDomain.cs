@@ -147,9 +147,10 @@ namespace ComImpersonation.Analyzers.Analysis
                 case EffectKind.BindResult:
                     return state.Written(effect.Key!, nonNull: false, saved: false).Bound(effect.Key!, SiteSet.Of(effect.Index));
                 case EffectKind.CopyResult:
-                    return state.Written(effect.Key!, nonNull: false, saved: false).Bound(effect.Key!, state.SitesBoundTo(effect.SourceKey!));
+                    return state.Written(effect.Key!, nonNull: false, saved: false).Bound(effect.Key!, state.SitesBoundTo(effect.SourceKey!), state.ForeignTo(effect.SourceKey!));
                 case EffectKind.ClearResult:
-                    return state.Written(effect.Key!, nonNull: false, saved: false).Bound(effect.Key!, SiteSet.Empty);
+                    // Something else now: a value written while impersonations are active does not report them.
+                    return state.Written(effect.Key!, nonNull: false, saved: false).Bound(effect.Key!, SiteSet.Empty, state.Active);
                 case EffectKind.SetFlag:
                     // `impersonated = true;` after a successful impersonation: where the flag is false later,
                     // the impersonations active now did not happen.
@@ -160,7 +161,7 @@ namespace ComImpersonation.Analyzers.Analysis
                     return state.Written(effect.Key!, nonNull: false, saved: true);
                 case EffectKind.EndIfBound:
                     // The object a hand-off returned (a context, a scope) is disposed or undone: it ends the impersonation.
-                    return state.SitesBoundTo(effect.Key!).IsEmpty ? state : state.Reverted();
+                    return EndedByValue(state.SitesBoundTo(effect.Key!)) ? state.Reverted() : state;
                 case EffectKind.ThrowPoint:
                 case EffectKind.Work:
                     return state.Work(); // a call or object creation: work done as whoever the thread is
@@ -230,7 +231,23 @@ namespace ComImpersonation.Analyzers.Analysis
             returned.EndsImpersonation
             || returned.ReportsSuccess
             || (returned.Site >= 0 && state.Active.Contains(returned.Site))
-            || (returned.Key is { } key && !Intersect(state.SitesBoundTo(key), state.Active).IsEmpty);
+            || (returned.Key is { } key
+                && !Intersect(state.SitesBoundTo(key), state.Active).IsEmpty
+                && Intersect(state.ForeignTo(key), state.Active).IsEmpty);
+
+        /// <summary>Some of <paramref name="sites"/> is ended by disposing or undoing the value it returned.</summary>
+        private bool EndedByValue(SiteSet sites)
+        {
+            foreach (int site in sites)
+            {
+                if (_model.Impersonations[site].EndedByItsValue)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
 
         private static SiteSet Intersect(SiteSet left, SiteSet right) => left.Except(left.Except(right));
 

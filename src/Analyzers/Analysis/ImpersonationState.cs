@@ -105,12 +105,15 @@ namespace ComImpersonation.Analyzers.Analysis
                 : new ImpersonationState(Active, Signal, MayHaveAwaited, Bindings, HandedOff, Worked, nonNullKeys, savedKeys);
         }
 
-        /// <summary><paramref name="key"/> now holds the result of <paramref name="sites"/> (empty: something else).</summary>
-        public ImpersonationState Bound(object key, SiteSet sites)
+        /// <summary>
+        /// <paramref name="key"/> now holds the result of <paramref name="sites"/> (empty: something else), and holds
+        /// something else while <paramref name="foreign"/> are active (a failure value written after they succeeded).
+        /// </summary>
+        public ImpersonationState Bound(object key, SiteSet sites, SiteSet foreign = default)
         {
             ResultBinding[]? bindings = Bindings;
             int index = IndexOf(bindings, key);
-            if (sites.IsEmpty)
+            if (sites.IsEmpty && foreign.IsEmpty)
             {
                 if (index < 0)
                 {
@@ -121,20 +124,27 @@ namespace ComImpersonation.Analyzers.Analysis
             }
             else if (index >= 0)
             {
-                if (bindings![index].Sites.Equals(sites))
+                if (bindings![index].Sites.Equals(sites) && bindings[index].Foreign.Equals(foreign))
                 {
                     return this;
                 }
 
                 bindings = (ResultBinding[])bindings.Clone();
-                bindings[index] = new ResultBinding(key, sites);
+                bindings[index] = new ResultBinding(key, sites, foreign);
             }
             else
             {
-                bindings = Append(bindings, new ResultBinding(key, sites));
+                bindings = Append(bindings, new ResultBinding(key, sites, foreign));
             }
 
             return new ImpersonationState(Active, Signal, MayHaveAwaited, bindings, HandedOff, Worked, NonNull, Saved);
+        }
+
+        /// <summary>The active impersonations while which <paramref name="key"/> may hold something other than their result.</summary>
+        public SiteSet ForeignTo(object key)
+        {
+            int index = IndexOf(Bindings, key);
+            return index < 0 ? SiteSet.Empty : Bindings![index].Foreign;
         }
 
         /// <summary>The impersonation sites whose result <paramref name="key"/> may hold.</summary>
@@ -272,14 +282,14 @@ namespace ComImpersonation.Analyzers.Analysis
                 {
                     result = Append(result, binding);
                 }
-                else if (!result[index].Sites.IsSubsetOf(binding.Sites) || !binding.Sites.IsSubsetOf(result[index].Sites))
+                else if (!result[index].Sites.Equals(binding.Sites) || !result[index].Foreign.Equals(binding.Foreign))
                 {
                     if (ReferenceEquals(result, left))
                     {
                         result = (ResultBinding[])left.Clone();
                     }
 
-                    result[index] = new ResultBinding(binding.Key, result[index].Sites.Union(binding.Sites));
+                    result[index] = new ResultBinding(binding.Key, result[index].Sites.Union(binding.Sites), result[index].Foreign.Union(binding.Foreign));
                 }
             }
 
@@ -302,7 +312,7 @@ namespace ComImpersonation.Analyzers.Analysis
             {
                 ResultBinding binding = left[position];
                 int index = IndexOf(right, binding.Key, position);
-                if (index < 0 || !right[index].Sites.Equals(binding.Sites))
+                if (index < 0 || !right[index].Sites.Equals(binding.Sites) || !right[index].Foreign.Equals(binding.Foreign))
                 {
                     return false;
                 }
@@ -402,11 +412,18 @@ namespace ComImpersonation.Analyzers.Analysis
     /// <summary>A local or flow capture that holds the result of one or more impersonation calls.</summary>
     internal readonly struct ResultBinding
     {
-        public ResultBinding(object key, SiteSet sites)
+        public ResultBinding(object key, SiteSet sites, SiteSet foreign = default)
         {
             Key = key;
             Sites = sites;
+            Foreign = foreign;
         }
+
+        /// <summary>
+        /// Impersonations that were active on a path where the key was given something other than their result (a
+        /// failure value after they succeeded): returning the key does not report them.
+        /// </summary>
+        public SiteSet Foreign { get; }
 
         /// <summary>An <c>ILocalSymbol</c>, <c>IParameterSymbol</c> or <c>CaptureId</c>.</summary>
         public object Key { get; }

@@ -32,8 +32,9 @@ namespace ComImpersonation.Analyzers.Analysis
     {
         public static readonly MethodSummary Opaque = new MethodSummary(SummaryEffects.None, ResultShape.Other, ImpersonationKind.ExplicitToken, ApiFamily.Configured);
 
-        public MethodSummary(SummaryEffects effects, ResultShape shape, ImpersonationKind kind, ApiFamily family)
+        public MethodSummary(SummaryEffects effects, ResultShape shape, ImpersonationKind kind, ApiFamily family, bool returnsEnder = false)
         {
+            ReturnsEnder = returnsEnder;
             Effects = effects;
             Shape = shape;
             Kind = kind;
@@ -50,6 +51,12 @@ namespace ComImpersonation.Analyzers.Analysis
 
         /// <summary>For an impersonation wrapper: how its result reports failure.</summary>
         public ResultShape Shape { get; }
+
+        /// <summary>
+        /// For a hand-off: what a call returns (or, for a constructor, the object it makes) ends the impersonation when
+        /// disposed or undone. Only then does <c>using (Helper())</c> end it in the caller.
+        /// </summary>
+        public bool ReturnsEnder { get; }
 
         public bool Has(SummaryEffects effect) => (Effects & effect) != 0;
     }
@@ -198,10 +205,10 @@ namespace ComImpersonation.Analyzers.Analysis
         };
 
         /// <summary>The summary of <paramref name="method"/>, looking <paramref name="depth"/> calls deep (itself included).</summary>
-        public MethodSummary Get(IMethodSymbol method, int depth, ApiOptions options, CancellationToken cancellationToken)
+        public MethodSummary Get(IMethodSymbol method, int depth, ApiOptions options, CancellationToken cancellationToken, bool allowVirtual = false)
         {
             method = method.OriginalDefinition;
-            if (depth <= 0 || !IsSummarisable(method))
+            if (depth <= 0 || !IsSummarisable(method, allowVirtual))
             {
                 return MethodSummary.Opaque;
             }
@@ -324,11 +331,11 @@ namespace ComImpersonation.Analyzers.Analysis
 #pragma warning restore RS1030
         }
 
-        private static bool IsSummarisable(IMethodSymbol method) =>
-            method.MethodKind is MethodKind.Ordinary or MethodKind.Constructor
+        private static bool IsSummarisable(IMethodSymbol method, bool allowVirtual) =>
+            method.MethodKind is MethodKind.Ordinary or MethodKind.Constructor or MethodKind.ExplicitInterfaceImplementation
             && !method.IsAbstract
             && !method.IsExtern
-            && !(method.IsVirtual || (method.IsOverride && !method.IsSealed))
+            && (allowVirtual || !(method.IsVirtual || (method.IsOverride && !method.IsSealed)))
             && method.ContainingType is { TypeKind: not TypeKind.Interface }
             && !method.DeclaringSyntaxReferences.IsEmpty;
 
@@ -396,7 +403,8 @@ namespace ComImpersonation.Analyzers.Analysis
             ResultShape shape = method.MethodKind == MethodKind.Constructor
                 ? ResultShape.Throws
                 : ApiModel.ShapeOf(method.ReturnType);
-            return effects == SummaryEffects.None ? MethodSummary.Opaque : new MethodSummary(effects, shape, kind, family);
+            bool returnsEnder = method.MethodKind == MethodKind.Constructor ? model.HandOffs.IsScopeType : model.ReturnsEnder;
+            return effects == SummaryEffects.None ? MethodSummary.Opaque : new MethodSummary(effects, shape, kind, family, returnsEnder);
         }
 
         private sealed class KeyComparer : IEqualityComparer<(IMethodSymbol Method, int Depth, ApiOptions Options)>

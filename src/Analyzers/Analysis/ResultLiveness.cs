@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using ComImpersonation.Analyzers.Flow;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 
 namespace ComImpersonation.Analyzers.Analysis
@@ -150,77 +151,26 @@ namespace ComImpersonation.Analyzers.Analysis
             int count = graph.Blocks.Length;
             var successors = new List<int>[count];
             var afterFinally = new Dictionary<ControlFlowRegion, List<int>>();
-            for (int ordinal = 0; ordinal < count; ordinal++)
-            {
-                successors[ordinal] = new List<int>(2);
-            }
-
             foreach (BasicBlock block in graph.Blocks)
             {
-                List<int> list = successors[block.Ordinal];
-                foreach (ControlFlowBranch? branch in new[] { block.ConditionalSuccessor, block.FallThroughSuccessor })
+                List<int> list = successors[block.Ordinal] = new List<int>(2);
+                foreach (ControlFlowBranch branch in FlowEdges.Branches(block))
                 {
-                    if (branch is null)
+                    if (FlowEdges.Entry(branch) is { } entry)
                     {
-                        continue;
+                        list.Add(entry);
                     }
 
-                    if (!branch.FinallyRegions.IsEmpty)
-                    {
-                        list.Add(branch.FinallyRegions[0].FirstBlockOrdinal);
-                        for (int i = 0; i < branch.FinallyRegions.Length; i++)
-                        {
-                            int? next = i + 1 < branch.FinallyRegions.Length
-                                ? branch.FinallyRegions[i + 1].FirstBlockOrdinal
-                                : branch.Destination?.Ordinal;
-                            if (next is { } continuation)
-                            {
-                                if (!afterFinally.TryGetValue(branch.FinallyRegions[i], out List<int>? continuations))
-                                {
-                                    afterFinally[branch.FinallyRegions[i]] = continuations = new List<int>();
-                                }
-
-                                continuations.Add(continuation);
-                            }
-                        }
-                    }
-                    else if (branch.Destination is { } destination)
-                    {
-                        list.Add(destination.Ordinal);
-                    }
+                    FlowEdges.AddFinallyContinuations(branch, afterFinally);
                 }
 
-                // An exception raised here reaches the handlers of each enclosing try, innermost first.
-                for (ControlFlowRegion? region = block.EnclosingRegion; region is not null; region = region.EnclosingRegion)
-                {
-                    if (region.Kind == ControlFlowRegionKind.Try && region.EnclosingRegion is { } handlers)
-                    {
-                        foreach (ControlFlowRegion handler in handlers.NestedRegions)
-                        {
-                            if (ReferenceEquals(handler, region))
-                            {
-                                continue;
-                            }
-
-                            list.Add(handler.FirstBlockOrdinal);
-                            if (handler.Kind == ControlFlowRegionKind.FilterAndHandler)
-                            {
-                                foreach (ControlFlowRegion part in handler.NestedRegions)
-                                {
-                                    list.Add(part.FirstBlockOrdinal); // the handler starts from the thrown state too
-                                }
-                            }
-                        }
-                    }
-                }
+                FlowEdges.AddHandlerEntries(block, list);
             }
 
             // The end of a finally region goes on where the branches that ran it were going.
             foreach (BasicBlock block in graph.Blocks)
             {
-                if (block.FallThroughSuccessor is { Semantics: ControlFlowBranchSemantics.StructuredExceptionHandling }
-                    && ResultUse.EnclosingFinally(block.EnclosingRegion) is { } finallyRegion
-                    && afterFinally.TryGetValue(finallyRegion, out List<int>? continuations))
+                if (FlowEdges.EndedFinally(block) is { } finallyRegion && afterFinally.TryGetValue(finallyRegion, out List<int>? continuations))
                 {
                     successors[block.Ordinal].AddRange(continuations);
                 }

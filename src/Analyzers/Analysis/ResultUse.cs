@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using ComImpersonation.Analyzers.Api;
+using ComImpersonation.Analyzers.Flow;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -115,7 +116,7 @@ namespace ComImpersonation.Analyzers.Analysis
             ControlFlowGraph graph = facts.Graph;
             var visited = new HashSet<int>();
             var pending = new Stack<BasicBlock>();
-            var afterFinally = new Dictionary<ControlFlowRegion, List<BasicBlock>>();
+            var afterFinally = new Dictionary<ControlFlowRegion, List<int>>();
             PushSuccessors(graph, start, pending, afterFinally);
             while (pending.Count > 0)
             {
@@ -139,14 +140,13 @@ namespace ComImpersonation.Analyzers.Analysis
                         continue;
                 }
 
-                if (block.FallThroughSuccessor is { Semantics: ControlFlowBranchSemantics.StructuredExceptionHandling }
-                    && EnclosingFinally(block.EnclosingRegion) is { } finallyRegion
-                    && afterFinally.TryGetValue(finallyRegion, out List<BasicBlock>? continuations))
+                if (FlowEdges.EndedFinally(block) is { } finallyRegion
+                    && afterFinally.TryGetValue(finallyRegion, out List<int>? continuations))
                 {
-                    // The end of a finally: go on where the branches that ran it were going.
-                    foreach (BasicBlock continuation in continuations)
+                    // The end of a finally: go on where the branches on this path that ran it were going.
+                    foreach (int continuation in continuations)
                     {
-                        pending.Push(continuation);
+                        pending.Push(graph.Blocks[continuation]);
                     }
                 }
 
@@ -156,53 +156,20 @@ namespace ComImpersonation.Analyzers.Analysis
             return false;
         }
 
-        /// <summary>The innermost <c>finally</c> region that contains <paramref name="region"/>, or null.</summary>
-        internal static ControlFlowRegion? EnclosingFinally(ControlFlowRegion? region)
+        /// <summary>
+        /// Pushes the blocks <paramref name="block"/>'s branches run first, and records where each <c>finally</c> they run
+        /// goes on to: finally regions run first (in order), then the destination, so a write in a finally hides a
+        /// later read. Only the continuations of branches this search follows are recorded (unlike the liveness,
+        /// which takes every branch that runs the finally).
+        /// </summary>
+        private static void PushSuccessors(ControlFlowGraph graph, BasicBlock block, Stack<BasicBlock> pending, Dictionary<ControlFlowRegion, List<int>> afterFinally)
         {
-            while (region is not null && region.Kind != ControlFlowRegionKind.Finally)
+            foreach (ControlFlowBranch branch in FlowEdges.Branches(block))
             {
-                region = region.EnclosingRegion;
-            }
-
-            return region;
-        }
-
-        private static void PushSuccessors(ControlFlowGraph graph, BasicBlock block, Stack<BasicBlock> pending, Dictionary<ControlFlowRegion, List<BasicBlock>> afterFinally)
-        {
-            foreach (ControlFlowBranch? branch in new[] { block.ConditionalSuccessor, block.FallThroughSuccessor })
-            {
-                if (branch is null)
+                FlowEdges.AddFinallyContinuations(branch, afterFinally);
+                if (FlowEdges.Entry(branch) is { } entry)
                 {
-                    continue;
-                }
-
-                // Through finally regions: their blocks run first (in order), then the destination; a write in a
-                // finally therefore hides a later read.
-                if (!branch.FinallyRegions.IsEmpty)
-                {
-                    for (int i = 0; i < branch.FinallyRegions.Length; i++)
-                    {
-                        BasicBlock? next = i + 1 < branch.FinallyRegions.Length
-                            ? graph.Blocks[branch.FinallyRegions[i + 1].FirstBlockOrdinal]
-                            : branch.Destination;
-                        if (next is not null)
-                        {
-                            if (!afterFinally.TryGetValue(branch.FinallyRegions[i], out List<BasicBlock>? list))
-                            {
-                                afterFinally[branch.FinallyRegions[i]] = list = new List<BasicBlock>();
-                            }
-
-                            list.Add(next);
-                        }
-                    }
-
-                    pending.Push(graph.Blocks[branch.FinallyRegions[0].FirstBlockOrdinal]);
-                    continue;
-                }
-
-                if (branch.Destination is { } destination)
-                {
-                    pending.Push(destination);
+                    pending.Push(graph.Blocks[entry]);
                 }
             }
         }
@@ -372,7 +339,8 @@ namespace ComImpersonation.Analyzers.Analysis
                 switch (parent)
                 {
                     case BlockSyntax block:
-                        if (block.Statements.LastOrDefault() != node)
+                        int index = block.Statements.IndexOf((StatementSyntax)node);
+                        if (index < 0 || !OnlyReturnsFollow(block, index))
                         {
                             return false;
                         }
@@ -394,6 +362,17 @@ namespace ComImpersonation.Analyzers.Analysis
                         return false;
                 }
             }
+        }
+
+        /// <summary>
+        /// After statement <paramref name="index"/> of <paramref name="block"/> comes nothing, or a <c>return</c> of a plain
+        /// value (<c>return context;</c>, <c>return false;</c>): nothing that runs as anyone.
+        /// </summary>
+        private static bool OnlyReturnsFollow(BlockSyntax block, int index)
+        {
+            // Nothing after a return runs: only the next statement matters.
+            return index + 1 >= block.Statements.Count
+                || block.Statements[index + 1] is ReturnStatementSyntax { Expression: null or IdentifierNameSyntax or LiteralExpressionSyntax or MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax or ThisExpressionSyntax } };
         }
 
         private static bool CatchesComException(CatchClauseSyntax clause, SemanticModel semanticModel)

@@ -324,9 +324,6 @@ namespace ComImpersonation.Analyzers.Api
             && entryPoint == ApiTable.OpenThreadTokenEntryPoint
             && ApiTable.SecurityLibraries.Matches(library);
 
-        /// <summary>A <c>[DllImport]</c> or <c>[LibraryImport]</c> method.</summary>
-        public static bool IsNativeImport(IMethodSymbol method) => TryGetNativeImport(method, out _, out _);
-
         /// <summary>A call that reads the error of a failed call (<c>Marshal.GetLastWin32Error()</c>): acting on a result, not work.</summary>
         public static bool IsErrorQuery(IMethodSymbol method) => ApiTable.ErrorQueryMethods.Contains(method.Name);
 

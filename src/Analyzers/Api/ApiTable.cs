@@ -125,7 +125,7 @@ namespace ComImpersonation.Analyzers.Api
         /// the thread impersonating.
         /// </summary>
         public static readonly ImmutableArray<string> ThrowOnFailureMethods = ImmutableArray.Create(
-            MarshalThrowMethod, "ThrowIfFailed", "ThrowOnFailure", "FAILED", "SUCCEEDED", "ThrowLastErrorIfFalse");
+            MarshalThrowMethod, "ThrowIfFailed", "ThrowOnFailure", "ThrowIfError", "FAILED", "SUCCEEDED", "ThrowLastErrorIfFalse");
 
         /// <summary>
         /// The HRESULT structs' own throw-on-failure methods, in order of preference: CsWin32's

@@ -125,14 +125,11 @@ namespace ComImpersonation.Analyzers.Flow
             {
                 case ControlFlowBranchSemantics.Regular:
                 case ControlFlowBranchSemantics.Return:
-                    if (!branch.FinallyRegions.IsEmpty)
+                    if (FlowEdges.Entry(branch) is { } entry)
                     {
-                        FlowContext running = BranchContext(branch, 0, context);
-                        Propagate(branch.FinallyRegions[0].FirstBlockOrdinal, running, state);
-                    }
-                    else if (branch.Destination is { } destination)
-                    {
-                        Propagate(destination.Ordinal, context, state);
+                        // Each finally the branch runs runs under a context of its own, whose end goes on only where
+                        // this branch goes (FlowEdges.AfterFinally).
+                        Propagate(entry, branch.FinallyRegions.IsEmpty ? context : BranchContext(branch, 0, context), state);
                     }
 
                     break;
@@ -165,13 +162,9 @@ namespace ComImpersonation.Analyzers.Flow
         {
             ControlFlowBranch branch = running.Branch!;
             int next = running.FinallyIndex + 1;
-            if (next < branch.FinallyRegions.Length)
+            if (FlowEdges.AfterFinally(branch, running.FinallyIndex) is { } continuation)
             {
-                Propagate(branch.FinallyRegions[next].FirstBlockOrdinal, BranchContext(branch, next, running.Parent), state);
-            }
-            else if (branch.Destination is { } destination)
-            {
-                Propagate(destination.Ordinal, running.Parent, state);
+                Propagate(continuation, next < branch.FinallyRegions.Length ? BranchContext(branch, next, running.Parent) : running.Parent, state);
             }
         }
 
