@@ -1,6 +1,7 @@
 // The client's data is captured on the call's own thread, as the client, and reverted before any hand-off.
 // The work that follows runs as the server on the thread pool (Task.Run, ThreadPool) or after an await, and
 // signals the call from there.
+// positive-control: COMIMP002, COMIMP007
 using System;
 using System.IO;
 using System.IO.Compression;
@@ -72,7 +73,7 @@ namespace ValidCode.AsyncHandOff
             }
             finally
             {
-                NativeMethods.CoRevertToSelf();
+                NativeMethods.CoRevertToSelf(); // control: remove
             }
 
             _pending = Task.Run(() =>
@@ -117,7 +118,7 @@ namespace ValidCode.AsyncHandOff
             }
             finally
             {
-                NativeMethods.CoRevertToSelf();
+                NativeMethods.CoRevertToSelf(); // control: remove
             }
 
             ThreadPool.QueueUserWorkItem(ComputeChecksum, input, preferLocal: false);
@@ -168,7 +169,7 @@ namespace ValidCode.AsyncHandOff
             }
             finally
             {
-                NativeMethods.CoRevertToSelf();
+                NativeMethods.CoRevertToSelf(); // control: remove
             }
 
             try
@@ -211,7 +212,7 @@ namespace ValidCode.AsyncHandOff
                 }
                 finally
                 {
-                    NativeMethods.CoRevertToSelf();
+                    NativeMethods.CoRevertToSelf(); // control: remove
                 }
             }
 
@@ -256,7 +257,7 @@ namespace ValidCode.AsyncHandOff
             }
             finally
             {
-                NativeMethods.CoRevertToSelf();
+                NativeMethods.CoRevertToSelf(); // control: remove
             }
         }
 

@@ -1,5 +1,6 @@
 // Hand-written [ComImport] interfaces with PreserveSig HRESULTs. The call context is fetched with
 // CoGetCallContext on the dispatching thread; impersonation is checked, reverted in finally, and Signal comes last.
+// positive-control: COMIMP002, COMIMP007
 using System;
 using System.IO;
 using System.Runtime.InteropServices;
@@ -117,7 +118,7 @@ namespace ValidCode.ComImportPreserveSig
             }
             finally
             {
-                security.RevertToSelf();
+                security.RevertToSelf(); // control: remove
             }
 
             _hr = hr;
@@ -149,7 +150,7 @@ namespace ValidCode.ComImportPreserveSig
                     }
                     finally
                     {
-                        security.RevertToSelf();
+                        security.RevertToSelf(); // control: remove
                     }
                 }
                 else
@@ -183,7 +184,7 @@ namespace ValidCode.ComImportPreserveSig
                 }
                 finally
                 {
-                    security.RevertToSelf();
+                    security.RevertToSelf(); // control: remove
                 }
             }
 
@@ -216,7 +217,7 @@ namespace ValidCode.ComImportPreserveSig
                     }
                     finally
                     {
-                        security.RevertToSelf();
+                        security.RevertToSelf(); // control: remove
                     }
 
                     break;

@@ -1,5 +1,6 @@
 // Throwing [ComImport] projections (no PreserveSig): a failed ImpersonateClient throws a COMException, which is
 // the check. Catches around the impersonation leave the method; the revert is in a finally; Signal comes last.
+// positive-control: COMIMP002, COMIMP007
 using System;
 using System.IO;
 using System.Runtime.InteropServices;
@@ -83,7 +84,7 @@ namespace ValidCode.ComImportThrowing
             }
             finally
             {
-                security.RevertToSelf();
+                security.RevertToSelf(); // control: remove
             }
 
             _sync.Signal();
@@ -102,7 +103,7 @@ namespace ValidCode.ComImportThrowing
             }
             finally
             {
-                security.RevertToSelf();
+                security.RevertToSelf(); // control: remove
             }
 
             _sync.Signal();
@@ -130,7 +131,7 @@ namespace ValidCode.ComImportThrowing
             }
             finally
             {
-                security.RevertToSelf();
+                security.RevertToSelf(); // control: remove
             }
 
             _sync.Signal();
@@ -157,7 +158,7 @@ namespace ValidCode.ComImportThrowing
             }
             finally
             {
-                security.RevertToSelf();
+                security.RevertToSelf(); // control: remove
             }
 
             _sync.Signal();

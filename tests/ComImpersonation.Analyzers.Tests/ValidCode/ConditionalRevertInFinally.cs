@@ -2,6 +2,7 @@
 // .NET reference source: `bool revert = false; try { ...; revert = true; ... } finally { if (revert) ... }`),
 // by the impersonation's own HRESULT, or by IServerSecurity.IsImpersonating. Every path that impersonated
 // reverts; Signal comes after.
+// positive-control: COMIMP002, COMIMP007
 using System;
 using System.IO;
 using System.Runtime.InteropServices;
@@ -87,7 +88,7 @@ namespace ValidCode.ConditionalRevertInFinally
             {
                 if (impersonated)
                 {
-                    NativeMethods.CoRevertToSelf();
+                    NativeMethods.CoRevertToSelf(); // control: remove
                 }
             }
 
@@ -118,7 +119,7 @@ namespace ValidCode.ConditionalRevertInFinally
             {
                 if (hr >= 0)
                 {
-                    _security.RevertToSelf();
+                    _security.RevertToSelf(); // control: remove
                 }
             }
 
@@ -150,7 +151,7 @@ namespace ValidCode.ConditionalRevertInFinally
             {
                 if (_security.IsImpersonating())
                 {
-                    _security.RevertToSelf();
+                    _security.RevertToSelf(); // control: remove
                 }
             }
 

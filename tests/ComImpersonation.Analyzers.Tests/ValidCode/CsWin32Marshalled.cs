@@ -1,5 +1,6 @@
 // CsWin32-shaped interop (marshalling on): Windows.Win32.Foundation.HRESULT with Failed/Succeeded/ThrowOnFailure,
 // COM interfaces in Windows.Win32.System.Com, P/Invokes on Windows.Win32.PInvoke.
+// positive-control: COMIMP002, COMIMP007
 using System.IO;
 using Windows.Win32;
 using Windows.Win32.Foundation;
@@ -134,7 +135,7 @@ namespace ValidCode.CsWin32Marshalled
             }
             finally
             {
-                PInvoke.CoRevertToSelf();
+                PInvoke.CoRevertToSelf(); // control: remove
             }
 
             _sync.Signal();
@@ -170,7 +171,7 @@ namespace ValidCode.CsWin32Marshalled
                 }
                 finally
                 {
-                    security.RevertToSelf();
+                    security.RevertToSelf(); // control: remove
                 }
             }
 
@@ -196,7 +197,7 @@ namespace ValidCode.CsWin32Marshalled
                 }
                 finally
                 {
-                    PInvoke.CoRevertToSelf();
+                    PInvoke.CoRevertToSelf(); // control: remove
                 }
             }
 
@@ -220,7 +221,7 @@ namespace ValidCode.CsWin32Marshalled
                 }
                 finally
                 {
-                    security.RevertToSelf();
+                    security.RevertToSelf(); // control: remove
                 }
             }
 

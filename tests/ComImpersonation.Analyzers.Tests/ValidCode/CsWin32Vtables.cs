@@ -1,4 +1,5 @@
 // CsWin32-shaped interop with marshalling off: COM types are unsafe vtable structs used through pointers.
+// positive-control: COMIMP002, COMIMP007
 using System.IO;
 using Windows.Win32;
 using Windows.Win32.Foundation;
@@ -141,7 +142,7 @@ namespace ValidCode.CsWin32Vtables
                 }
                 finally
                 {
-                    security->RevertToSelf();
+                    security->RevertToSelf(); // control: remove
                 }
             }
             finally
@@ -169,7 +170,7 @@ namespace ValidCode.CsWin32Vtables
                         }
                         finally
                         {
-                            security->RevertToSelf();
+                            security->RevertToSelf(); // control: remove
                         }
                     }
                 }

@@ -1,5 +1,6 @@
 // P/Invokes renamed with EntryPoint, from ole32, combase and the COM API set (uint results). Loops impersonate
 // and revert once per iteration; Signal comes after the loop.
+// positive-control: COMIMP002, COMIMP007
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
@@ -123,7 +124,7 @@ namespace ValidCode.DllImportRenamedLoops
                 }
                 finally
                 {
-                    CoreCom.Revert();
+                    CoreCom.Revert(); // control: remove
                 }
             }
 
@@ -148,7 +149,7 @@ namespace ValidCode.DllImportRenamedLoops
                     }
                     finally
                     {
-                        Combase.CoRevertToSelf();
+                        Combase.CoRevertToSelf(); // control: remove
                     }
                 }
                 else

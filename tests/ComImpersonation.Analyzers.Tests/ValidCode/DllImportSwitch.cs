@@ -1,5 +1,6 @@
 // ole32 P/Invokes, checked with Marshal.ThrowExceptionForHR and with comparisons, inside a switch over the
 // request kind: each case impersonates and reverts in its own finally; Signal after the switch.
+// positive-control: COMIMP002, COMIMP007
 using System;
 using System.IO;
 using System.Runtime.InteropServices;
@@ -66,7 +67,7 @@ namespace ValidCode.DllImportSwitch
                         }
                         finally
                         {
-                            NativeMethods.CoRevertToSelf();
+                            NativeMethods.CoRevertToSelf(); // control: remove
                         }
 
                         break;
@@ -86,7 +87,7 @@ namespace ValidCode.DllImportSwitch
                         }
                         finally
                         {
-                            NativeMethods.CoRevertToSelf();
+                            NativeMethods.CoRevertToSelf(); // control: remove
                         }
 
                         break;
@@ -103,7 +104,7 @@ namespace ValidCode.DllImportSwitch
                             }
                             finally
                             {
-                                NativeMethods.CoRevertToSelf();
+                                NativeMethods.CoRevertToSelf(); // control: remove
                             }
                         }
 
@@ -165,7 +166,7 @@ namespace ValidCode.DllImportSwitch
             }
             finally
             {
-                NativeMethods.CoRevertToSelf();
+                NativeMethods.CoRevertToSelf(); // control: remove
             }
 
             _sync.Signal();

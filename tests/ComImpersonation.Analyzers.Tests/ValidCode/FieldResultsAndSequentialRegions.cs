@@ -1,5 +1,6 @@
 // The HRESULT kept in a field and tested there; a user-written static ThrowIfFailed; two impersonated regions in
 // a row before Signal; a C-style `goto Done` cleanup; a loop that signals and leaves; a catch that wraps and throws.
+// positive-control: COMIMP002, COMIMP007
 using System;
 using System.IO;
 using System.Runtime.InteropServices;
@@ -99,7 +100,7 @@ namespace ValidCode.FieldResultsAndSequentialRegions
             }
             finally
             {
-                _security.RevertToSelf();
+                _security.RevertToSelf(); // control: remove
             }
 
             _sync.Signal();
@@ -121,7 +122,7 @@ namespace ValidCode.FieldResultsAndSequentialRegions
             }
             finally
             {
-                NativeMethods.CoRevertToSelf();
+                NativeMethods.CoRevertToSelf(); // control: remove
             }
 
             _copy = _source.Replace("\r\n", "\n", StringComparison.Ordinal);
@@ -134,7 +135,7 @@ namespace ValidCode.FieldResultsAndSequentialRegions
             }
             finally
             {
-                NativeMethods.CoRevertToSelf();
+                NativeMethods.CoRevertToSelf(); // control: remove
             }
 
             _sync.Signal();
@@ -161,7 +162,7 @@ namespace ValidCode.FieldResultsAndSequentialRegions
             }
             finally
             {
-                NativeMethods.CoRevertToSelf();
+                NativeMethods.CoRevertToSelf(); // control: remove
             }
 
         Done:
@@ -196,7 +197,7 @@ namespace ValidCode.FieldResultsAndSequentialRegions
                 }
                 finally
                 {
-                    NativeMethods.CoRevertToSelf();
+                    NativeMethods.CoRevertToSelf(); // control: remove
                 }
 
                 if (i == paths.Length - 1)
@@ -227,7 +228,7 @@ namespace ValidCode.FieldResultsAndSequentialRegions
             }
             finally
             {
-                security.RevertToSelf();
+                security.RevertToSelf(); // control: remove
             }
 
             _sync.Signal();

@@ -1,5 +1,6 @@
 // [GeneratedComInterface] partial interfaces (source-generated COM, .NET 8+), with StrategyBasedComWrappers
 // turning the call context pointer into a managed object. Helpers that impersonate and revert run before Signal.
+// positive-control: COMIMP002, COMIMP007
 using System;
 using System.Collections.Generic;
 using System.Runtime.InteropServices;
@@ -107,7 +108,7 @@ namespace ValidCode.GeneratedComInterfaces
             }
             finally
             {
-                security.RevertToSelf();
+                security.RevertToSelf(); // control: remove
             }
         }
 
@@ -153,7 +154,7 @@ namespace ValidCode.GeneratedComInterfaces
             }
             finally
             {
-                security.RevertToSelf();
+                security.RevertToSelf(); // control: remove
             }
 
             _hr = 0;

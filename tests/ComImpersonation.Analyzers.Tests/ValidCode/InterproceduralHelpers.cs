@@ -1,6 +1,7 @@
 // Helpers in the same compilation: an impersonation wrapper and a revert wrapper, a signal wrapper that
 // completes the call, an IDisposable scope that impersonates in its constructor and reverts in Dispose, and a
 // client-identity helper called before Signal.
+// positive-control: COMIMP002, COMIMP007
 using System;
 using System.IO;
 using System.Runtime.InteropServices;
@@ -46,7 +47,7 @@ namespace ValidCode.InterproceduralHelpers
             }
             finally
             {
-                NativeMethods.CoRevertToSelf();
+                NativeMethods.CoRevertToSelf(); // control: remove
             }
         }
     }
@@ -66,7 +67,7 @@ namespace ValidCode.InterproceduralHelpers
             if (!_disposed)
             {
                 _disposed = true;
-                NativeMethods.CoRevertToSelf();
+                NativeMethods.CoRevertToSelf(); // control: remove (not reported yet)
             }
         }
     }
@@ -107,7 +108,7 @@ namespace ValidCode.InterproceduralHelpers
             }
             finally
             {
-                ClientIdentity.Revert();
+                ClientIdentity.Revert(); // control: remove
             }
 
             Complete(hr);
@@ -193,7 +194,7 @@ namespace ValidCode.InterproceduralHelpers
             }
             finally
             {
-                NativeMethods.CoRevertToSelf();
+                NativeMethods.CoRevertToSelf(); // control: remove
             }
 
             Complete(0);
@@ -215,7 +216,7 @@ namespace ValidCode.InterproceduralHelpers
                 }
                 finally
                 {
-                    ClientIdentity.Revert();
+                    ClientIdentity.Revert(); // control: remove
                 }
             }
 

@@ -1,6 +1,7 @@
 // [LibraryImport] declarations (renamed and not), with the implementing parts the source generator would emit at
 // the bottom of the file. Relational patterns as checks, a lock around the impersonated region, and nested
 // try/catch/finally with the revert in the inner finally.
+// positive-control: COMIMP002, COMIMP007
 using System;
 using System.Collections.Generic;
 using System.IO;
@@ -70,7 +71,7 @@ namespace ValidCode.LibraryImportNested
                     }
                     finally
                     {
-                        ComSecurity.RevertToSelf();
+                        ComSecurity.RevertToSelf(); // control: remove
                     }
                 }
             }
@@ -105,7 +106,7 @@ namespace ValidCode.LibraryImportNested
                     }
                     finally
                     {
-                        Ole32.CoRevertToSelf();
+                        Ole32.CoRevertToSelf(); // control: remove
                     }
                 }
                 else

@@ -1,5 +1,6 @@
 // Completion through a local function and a lambda that are created early but only called after the revert,
 // and `?.` on the synchronisation object (it is null when the object is called synchronously).
+// positive-control: COMIMP002, COMIMP007
 using System;
 using System.Collections.Generic;
 using System.IO;
@@ -78,7 +79,7 @@ namespace ValidCode.LocalFunctionsAndNullConditional
             }
             finally
             {
-                _security.RevertToSelf();
+                _security.RevertToSelf(); // control: remove
             }
 
             Complete(hr);
@@ -106,7 +107,7 @@ namespace ValidCode.LocalFunctionsAndNullConditional
                 }
                 finally
                 {
-                    _security.RevertToSelf();
+                    _security.RevertToSelf(); // control: remove
                 }
             }
 
@@ -137,7 +138,7 @@ namespace ValidCode.LocalFunctionsAndNullConditional
                 }
                 finally
                 {
-                    _security.RevertToSelf();
+                    _security.RevertToSelf(); // control: remove
                 }
             };
 
@@ -154,7 +155,7 @@ namespace ValidCode.LocalFunctionsAndNullConditional
                 }
                 finally
                 {
-                    _security.RevertToSelf();
+                    _security.RevertToSelf(); // control: remove
                 }
             }
 
@@ -181,7 +182,7 @@ namespace ValidCode.LocalFunctionsAndNullConditional
             }
             finally
             {
-                security.RevertToSelf();
+                security.RevertToSelf(); // control: remove
             }
 
             _sync?.Signal();

@@ -1,6 +1,7 @@
 // A class that implements IServerSecurity: the managed call context an in-process host hands to the dispatcher
 // when no COM call is in progress. Calling it through the class is not a COM impersonation; the dispatcher
 // that sees it as IServerSecurity uses it correctly.
+// positive-control: COMIMP002, COMIMP007
 using System;
 using System.Collections.Generic;
 using System.Runtime.InteropServices;
@@ -116,7 +117,21 @@ namespace ValidCode.ManagedCallContext
             }
             finally
             {
-                security.RevertToSelf();
+                security.RevertToSelf(); // control: remove (not reported yet)
+            }
+        }
+
+        // The same contract with no result of its own: a failed impersonation is thrown to the dispatcher's caller.
+        public void Remove(IServerSecurity security, string name)
+        {
+            Marshal.ThrowExceptionForHR(security.ImpersonateClient());
+            try
+            {
+                _documents.Remove(name);
+            }
+            finally
+            {
+                security.RevertToSelf(); // control: remove
             }
         }
 

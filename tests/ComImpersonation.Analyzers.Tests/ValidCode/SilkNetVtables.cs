@@ -1,4 +1,5 @@
 // Silk.NET-shaped interop: vtable structs with a lower-case [Guid] and readonly methods returning int.
+// positive-control: COMIMP002, COMIMP007
 using System;
 using System.IO;
 using System.Runtime.CompilerServices;
@@ -78,7 +79,7 @@ namespace ValidCode.SilkNetVtables
             }
             finally
             {
-                _security->RevertToSelf();
+                _security->RevertToSelf(); // control: remove
             }
 
             _hr = hr;
@@ -99,7 +100,7 @@ namespace ValidCode.SilkNetVtables
                 }
                 finally
                 {
-                    security.RevertToSelf();
+                    security.RevertToSelf(); // control: remove
                 }
             }
 

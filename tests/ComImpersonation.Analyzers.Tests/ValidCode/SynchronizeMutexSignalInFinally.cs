@@ -1,5 +1,6 @@
 // ISynchronizeMutex (derived from ISynchronize). Begin_ signals in an outer finally, so the call completes
 // whatever happens; the inner try/finally has already reverted by then.
+// positive-control: COMIMP002, COMIMP007
 using System;
 using System.Collections.Generic;
 using System.Runtime.InteropServices;
@@ -107,7 +108,7 @@ namespace ValidCode.SynchronizeMutexSignalInFinally
                 }
                 finally
                 {
-                    security.RevertToSelf();
+                    security.RevertToSelf(); // control: remove
                 }
             }
             finally
@@ -135,7 +136,7 @@ namespace ValidCode.SynchronizeMutexSignalInFinally
                         }
                         finally
                         {
-                            security.RevertToSelf();
+                            security.RevertToSelf(); // control: remove
                         }
                     }
 

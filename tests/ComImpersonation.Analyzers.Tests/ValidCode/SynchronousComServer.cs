@@ -1,5 +1,6 @@
 // A synchronous COM server ([ComVisible] class, PreserveSig-style methods returning HRESULTs): no ISynchronize
 // involved, each method impersonates, checks, and reverts in finally. Also a using statement inside the region.
+// positive-control: COMIMP002, COMIMP007
 using System;
 using System.IO;
 using System.Runtime.InteropServices;
@@ -65,7 +66,7 @@ namespace ValidCode.SynchronousComServer
             }
             finally
             {
-                NativeMethods.CoRevertToSelf();
+                NativeMethods.CoRevertToSelf(); // control: remove
             }
         }
 
@@ -84,7 +85,7 @@ namespace ValidCode.SynchronousComServer
                 }
                 finally
                 {
-                    NativeMethods.CoRevertToSelf();
+                    NativeMethods.CoRevertToSelf(); // control: remove (not reported yet)
                 }
             }
 
@@ -106,7 +107,7 @@ namespace ValidCode.SynchronousComServer
             }
             finally
             {
-                NativeMethods.CoRevertToSelf();
+                NativeMethods.CoRevertToSelf(); // control: remove
             }
         }
 
@@ -125,7 +126,7 @@ namespace ValidCode.SynchronousComServer
             }
             finally
             {
-                NativeMethods.CoRevertToSelf();
+                NativeMethods.CoRevertToSelf(); // control: remove
             }
         }
 

@@ -1,5 +1,6 @@
 // TerraFX-style interop: unsafe vtable structs, an HRESULT struct and FAILED/SUCCEEDED on the static class
 // Windows. Nested try/catch/finally with the revert in the inner finally; the call context is released last.
+// positive-control: COMIMP002, COMIMP007
 using System;
 using System.IO;
 using System.Runtime.CompilerServices;
@@ -141,7 +142,7 @@ namespace ValidCode.TerraFXVtables
                     }
                     finally
                     {
-                        security->RevertToSelf();
+                        security->RevertToSelf(); // control: remove
                     }
                 }
             }
@@ -174,7 +175,7 @@ namespace ValidCode.TerraFXVtables
                 }
                 finally
                 {
-                    security->RevertToSelf();
+                    security->RevertToSelf(); // control: remove
                 }
             }
             else

@@ -1,6 +1,7 @@
 // Types with methods named Signal, ImpersonateClient and RevertToSelf that have nothing to do with COM: a
 // countdown signal, a named-pipe server's impersonation (advapi32, not ole32), a job scheduler with Begin_/Finish_
 // steps. None is ISynchronize or IServerSecurity, and no P/Invoke here has a COM entry point.
+// positive-control: COMIMP002, COMIMP007
 using System;
 using System.IO.Pipes;
 using System.Runtime.InteropServices;
@@ -85,7 +86,7 @@ namespace ValidCode.UnrelatedNames
                 }
                 finally
                 {
-                    _impersonator.RevertToSelf();
+                    _impersonator.RevertToSelf(); // control: remove
                 }
             }
         }
@@ -113,7 +114,7 @@ namespace ValidCode.UnrelatedNames
             }
             finally
             {
-                Advapi32.RevertToSelf();
+                Advapi32.RevertToSelf(); // control: remove
             }
         }
 

@@ -1,5 +1,6 @@
 // Vanara-shaped interop: Vanara.PInvoke.HRESULT with ThrowIfFailed/Failed/Succeeded, Ole32 P/Invokes and nested
 // COM interfaces. `using` statements around impersonated regions, with the revert in a finally inside them.
+// positive-control: COMIMP002, COMIMP007
 using System;
 using System.IO;
 using System.Runtime.InteropServices;
@@ -121,7 +122,7 @@ namespace ValidCode.VanaraUsing
                 }
                 finally
                 {
-                    CoRevertToSelf();
+                    CoRevertToSelf(); // control: remove
                 }
 
                 audit.WriteLine("exported " + path);
@@ -147,7 +148,7 @@ namespace ValidCode.VanaraUsing
             }
             finally
             {
-                CoRevertToSelf();
+                CoRevertToSelf(); // control: remove
             }
 
             audit.WriteLine("imported " + path);
@@ -188,7 +189,7 @@ namespace ValidCode.VanaraUsing
             }
             finally
             {
-                security.RevertToSelf();
+                security.RevertToSelf(); // control: remove
             }
 
             _hr = HRESULT.S_OK;
@@ -207,7 +208,7 @@ namespace ValidCode.VanaraUsing
                 }
                 finally
                 {
-                    security.RevertToSelf();
+                    security.RevertToSelf(); // control: remove
                 }
             }
             else
