@@ -773,5 +773,263 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                 }
                 """);
         }
+
+        // ---------------------------------------------------------------------------------------------
+        // Shapes met in real code
+        // ---------------------------------------------------------------------------------------------
+
+        [Fact]
+        public Task Failure_values_returned_while_impersonating_are_leaks()
+        {
+            // A failure HRESULT written as unchecked((int)0x8…), a conditional whose other arm is a failure, and a
+            // result variable overwritten in a catch: each returns "failed" with the token still on the thread.
+            Flavour f = Flavours.Get("DllImport.ole32");
+            return Verify.AnalyzerAsync(f.Sources("""
+                using System;
+
+                static class Server
+                {
+                    private static bool s_flag;
+
+                    private static void Work() { }
+
+                    public static int NotFound()
+                    {
+                        if ({|COMIMP002:NativeMethods.CoImpersonateClient()|} < 0) return -1;
+                        if (s_flag) return unchecked((int)0x80070002);
+                        return 0;
+                    }
+
+                    public static int Conditional()
+                    {
+                        if ({|COMIMP002:NativeMethods.CoImpersonateClient()|} < 0) return -1;
+                        return s_flag ? 0 : -2147467259;
+                    }
+
+                    public static int Overwritten()
+                    {
+                        int hr = {|COMIMP002:NativeMethods.CoImpersonateClient()|};
+                        if (hr < 0) return hr;
+                        try
+                        {
+                            Work();
+                            NativeMethods.CoRevertToSelf();
+                        }
+                        catch (InvalidOperationException e)
+                        {
+                            hr = e.HResult;
+                        }
+
+                        return hr;
+                    }
+                }
+                """));
+        }
+
+        [Fact]
+        public Task Result_wrapped_in_a_returned_object_is_reported_and_ThrowIfError_acts_on_it()
+        {
+            Flavour f = Flavours.Get("ComImport");
+            return Verify.AnalyzerAsync(f.Sources("""
+                using System;
+
+                readonly struct ComResult
+                {
+                    public ComResult(int hr) => HResult = hr;
+
+                    public int HResult { get; }
+
+                    public void ThrowIfError() { if (HResult < 0) throw new InvalidOperationException(); }
+                }
+
+                sealed class ServerSecurity
+                {
+                    private readonly IServerSecurity _security;
+
+                    public ServerSecurity(IServerSecurity security) => _security = security;
+
+                    public ComResult ImpersonateClientNoThrow() => new(_security.ImpersonateClient());
+
+                    public void ImpersonateClient() => ImpersonateClientNoThrow().ThrowIfError();
+
+                    public void Leaks()
+                    {
+                        {|COMIMP002:ImpersonateClient()|};
+                        Console.WriteLine();
+                    }
+                }
+                """));
+        }
+
+        [Fact]
+        public Task A_scope_is_only_a_scope_when_its_Dispose_ends_the_impersonation()
+        {
+            return NetFramework.AnalyzerAsync(Usings + """
+                class Session : IDisposable
+                {
+                    private WindowsImpersonationContext _context;
+
+                    public Session(WindowsIdentity identity) { _context = identity.Impersonate(); }
+
+                    public void Dispose() { }
+                }
+
+                class DisposePattern : IDisposable
+                {
+                    private WindowsImpersonationContext _context;
+
+                    public DisposePattern(WindowsIdentity identity)
+                    {
+                        _context = identity.Impersonate();
+                        Console.WriteLine("as the client");
+                    }
+
+                    public void Dispose() { this.Dispose(true); }
+
+                    protected virtual void Dispose(bool disposing)
+                    {
+                        if (disposing && _context != null) _context.Undo();
+                    }
+                }
+
+                class Explicit : IDisposable
+                {
+                    [DllImport("advapi32.dll", SetLastError = true)]
+                    private static extern bool ImpersonateLoggedOnUser(IntPtr token);
+
+                    [DllImport("advapi32.dll", SetLastError = true)]
+                    private static extern bool RevertToSelf();
+
+                    public Explicit(IntPtr token)
+                    {
+                        if (!ImpersonateLoggedOnUser(token)) throw new System.ComponentModel.Win32Exception();
+                        Console.WriteLine("as the client");
+                    }
+
+                    void IDisposable.Dispose() { RevertToSelf(); }
+                }
+
+                class Service
+                {
+                    public void Serve(WindowsIdentity identity, IntPtr token)
+                    {
+                        using (new DisposePattern(identity)) { Console.WriteLine(); }
+                        using (new Explicit(token)) { Console.WriteLine(); }
+                        using ({|COMIMP002:new Session(identity)|}) { Console.WriteLine(); }
+                    }
+                }
+                """);
+        }
+
+        [Fact]
+        public Task A_using_context_ends_what_an_exception_leaves_on_the_thread()
+        {
+            return NetFramework.AnalyzerAsync(Usings + """
+                class Theme
+                {
+                    [DllImport("advapi32.dll", SetLastError = true)]
+                    private static extern bool ImpersonateLoggedOnUser(IntPtr token);
+
+                    [DllImport("advapi32.dll", SetLastError = true)]
+                    private static extern bool RevertToSelf();
+
+                    [DllImport("uxtheme.dll")]
+                    private static extern int EnableTheming(int enable);
+
+                    public static bool Enable(WindowsIdentity user, IntPtr token)
+                    {
+                        using (WindowsImpersonationContext context = user.Impersonate())
+                        {
+                            bool result = false;
+                            if (ImpersonateLoggedOnUser(token))
+                            {
+                                result = EnableTheming(1) == 0;
+                                RevertToSelf();
+                            }
+
+                            context.Undo();
+                            return result;
+                        }
+                    }
+                }
+                """);
+        }
+
+        [Fact]
+        public Task Calls_inside_a_finally_before_the_revert_are_no_throw_points()
+        {
+            return Verify.AnalyzerAsync(TokenInterop + """
+                static class Integrity
+                {
+                    [DllImport("kernel32.dll")]
+                    private static extern bool CloseHandle(IntPtr handle);
+
+                    public static bool Check(IntPtr user)
+                    {
+                        if (!Native.ImpersonateLoggedOnUser(user)) return false;
+                        IntPtr token = IntPtr.Zero;
+                        try
+                        {
+                            return Native.OpenThreadToken(Native.GetCurrentThread(), 8, true, out token);
+                        }
+                        finally
+                        {
+                            if (token != IntPtr.Zero) CloseHandle(token);
+                            Native.RevertToSelf();
+                        }
+                    }
+
+                    public static void NativeCallsWithoutFinally(IntPtr user)
+                    {
+                        if (!{|COMIMP007:Native.ImpersonateLoggedOnUser(user)|}) return;
+                        Native.OpenThreadToken(Native.GetCurrentThread(), 8, true, out IntPtr token);
+                        CloseHandle(token);
+                        Native.RevertToSelf();
+                    }
+                }
+                """);
+        }
+
+        [Fact]
+        public Task Catch_followed_only_by_a_plain_return_does_not_swallow()
+        {
+            return NetFramework.AnalyzerAsync(Usings + """
+                class Security
+                {
+                    private static void Log(Exception e) { }
+
+                    public WindowsImpersonationContext ImpersonateUser(WindowsIdentity identity)
+                    {
+                        WindowsImpersonationContext context = null;
+                        try
+                        {
+                            context = identity.Impersonate();
+                        }
+                        catch (Exception e)
+                        {
+                            Log(e);
+                        }
+
+                        return context;
+                    }
+
+                    public void Swallows(WindowsIdentity identity)
+                    {
+                        WindowsImpersonationContext context = null;
+                        try
+                        {
+                            context = {|COMIMP007:{|COMIMP004:identity.Impersonate()|}|};
+                        }
+                        catch (Exception e)
+                        {
+                            Log(e);
+                        }
+
+                        Log(null);
+                        context?.Undo();
+                    }
+                }
+                """);
+        }
     }
 }

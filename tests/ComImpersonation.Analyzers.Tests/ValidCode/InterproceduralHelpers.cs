@@ -67,7 +67,7 @@ namespace ValidCode.InterproceduralHelpers
             if (!_disposed)
             {
                 _disposed = true;
-                NativeMethods.CoRevertToSelf(); // control: remove (not reported yet)
+                NativeMethods.CoRevertToSelf(); // control: remove
             }
         }
     }

@@ -117,7 +117,7 @@ namespace ValidCode.ManagedCallContext
             }
             finally
             {
-                security.RevertToSelf(); // control: remove (not reported yet)
+                security.RevertToSelf(); // control: remove
             }
         }
 

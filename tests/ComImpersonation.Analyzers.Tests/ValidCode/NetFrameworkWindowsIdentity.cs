@@ -93,7 +93,7 @@ namespace ValidCode.NetFrameworkWindowsIdentity
         {
             if (_context != null)
             {
-                _context.Undo(); // control: remove (not reported yet)
+                _context.Undo(); // control: remove
                 _context = null;
             }
         }

@@ -111,7 +111,7 @@ namespace ValidCode.RpcServer
             }
             finally
             {
-                Rpc.RpcRevertToSelf(); // control: remove (not reported yet)
+                Rpc.RpcRevertToSelf(); // control: remove
             }
 
             return status;

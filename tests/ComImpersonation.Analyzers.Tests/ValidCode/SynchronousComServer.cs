@@ -85,7 +85,7 @@ namespace ValidCode.SynchronousComServer
                 }
                 finally
                 {
-                    NativeMethods.CoRevertToSelf(); // control: remove (not reported yet)
+                    NativeMethods.CoRevertToSelf(); // control: remove
                 }
             }
 

@@ -178,7 +178,7 @@ namespace ValidCode.Win32ThreadToken
             if (_impersonating)
             {
                 _impersonating = false;
-                NativeMethods.RevertToSelf(); // control: remove (not reported yet)
+                NativeMethods.RevertToSelf(); // control: remove
             }
         }
     }
