@@ -213,6 +213,7 @@ namespace ComImpersonation.Analyzers.Analysis
             private static object? KeyOf(IOperation operation) => ResultChecks.Unwrap(operation) switch
             {
                 IDeclarationExpressionOperation { Expression: ILocalReferenceOperation declared } => declared.Local,
+                IAddressOfOperation { Reference: var referenced } => KeyOf(referenced),
                 ILocalReferenceOperation local => local.Local,
                 IParameterReferenceOperation parameter => parameter.Parameter,
                 IFlowCaptureReferenceOperation capture => capture.Id,

@@ -279,6 +279,14 @@ namespace ComImpersonation.Analyzers.Analysis
                     case ApiOperation.Impersonate:
                         // A token argument that may hold the thread's saved token: the call restores it on paths where it does.
                         object? token = call.TokenArgument >= 0 && ArgumentFor(invocation, call.TokenArgument) is { } argument ? KeyOf(argument) : null;
+                        if (call.Family == ApiFamily.Nt && token is ILocalSymbol local && AlwaysNoToken(local))
+                        {
+                            // NtSetInformationThread(thread, ThreadImpersonationToken, &zero, size): the family's revert.
+                            _hasRevert = true;
+                            Add(block, new Effect(EffectKind.Revert, operation: invocation));
+                            return;
+                        }
+
                         AddImpersonation(block, invocation, call, throws, token);
                         return;
 
@@ -410,8 +418,33 @@ namespace ComImpersonation.Analyzers.Analysis
             private void AddImpersonation(BasicBlock block, IOperation call, ApiCall api, bool mayThrow, object? token = null, bool? endedByItsValue = null)
             {
                 int site = _impersonations.Count;
-                _impersonations.Add(new ImpersonationSite(site, call, api, block, _statementIndex, endedByItsValue ?? api.Family == ApiFamily.Managed));
+                _impersonations.Add(new ImpersonationSite(site, call, api, block, _statementIndex, endedByItsValue ?? api.Family is ApiFamily.Managed or ApiFamily.NtObjectManager));
                 Add(block, new Effect(EffectKind.Impersonate, site, key: token, operation: call, mayThrow: mayThrow));
+            }
+
+            /// <summary>A local that is only ever given no token (<c>IntPtr zero = IntPtr.Zero;</c>) in the body that declares it.</summary>
+            private bool AlwaysNoToken(ILocalSymbol local)
+            {
+                if (local.DeclaringSyntaxReferences.IsEmpty
+                    || local.DeclaringSyntaxReferences[0].GetSyntax(_session.CancellationToken) is not Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax { Initializer.Value: { } initializer } declarator
+                    || _session.SemanticModel.SyntaxTree != declarator.SyntaxTree
+                    || _session.SemanticModel.GetOperation(initializer, _session.CancellationToken) is not { } value
+                    || !ApiModel.IsNoHandle(value))
+                {
+                    return false;
+                }
+
+                SyntaxNode? scope = declarator.FirstAncestorOrSelf<Microsoft.CodeAnalysis.CSharp.Syntax.BlockSyntax>();
+                foreach (SyntaxNode node in scope?.DescendantNodes() ?? System.Linq.Enumerable.Empty<SyntaxNode>())
+                {
+                    if (node is Microsoft.CodeAnalysis.CSharp.Syntax.AssignmentExpressionSyntax { Left: Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax name }
+                        && name.Identifier.ValueText == local.Name)
+                    {
+                        return false; // written again: not known to hold no token
+                    }
+                }
+
+                return true;
             }
 
             private static IOperation? ArgumentFor(IInvocationOperation invocation, int ordinal)

@@ -16,8 +16,9 @@ namespace ComImpersonation.Analyzers.Api
     {
         public static readonly ApiCall None = default;
 
-        public ApiCall(ApiOperation operation, ResultShape shape, string displayName, ApiFamily family = ApiFamily.Configured, ImpersonationKind kind = ImpersonationKind.ComCallContext, ArgumentRule argumentRule = ArgumentRule.None, int threadArgument = -1, int tokenArgument = -1)
+        public ApiCall(ApiOperation operation, ResultShape shape, string displayName, ApiFamily family = ApiFamily.Configured, ImpersonationKind kind = ImpersonationKind.ComCallContext, ArgumentRule argumentRule = ArgumentRule.None, int threadArgument = -1, int tokenArgument = -1, ThreadRule threadRule = ThreadRule.NullIsCurrent)
         {
+            ThreadRule = threadRule;
             ThreadArgument = threadArgument;
             TokenArgument = tokenArgument;
             Operation = operation;
@@ -45,6 +46,9 @@ namespace ComImpersonation.Analyzers.Api
         /// <summary>The ordinal of the thread argument (<see cref="ApiForm.ThreadArgument"/>), or -1.</summary>
         public int ThreadArgument { get; }
 
+        /// <summary>Which thread argument names the calling thread (<see cref="ApiForm.ThreadRule"/>).</summary>
+        public ThreadRule ThreadRule { get; }
+
         /// <summary>The ordinal of the token argument (<see cref="ApiForm.TokenArgument"/>), or -1.</summary>
         public int TokenArgument { get; }
 
@@ -57,7 +61,7 @@ namespace ComImpersonation.Analyzers.Api
         public bool NeedsDispatchThread => Kind >= ImpersonationKind.DispatchThread;
 
         public ApiCall With(ApiOperation operation, ImpersonationKind kind) =>
-            new ApiCall(operation, Shape, DisplayName, Family, kind, ArgumentRule.None, ThreadArgument, TokenArgument);
+            new ApiCall(operation, Shape, DisplayName, Family, kind, ArgumentRule.None, ThreadArgument, TokenArgument, ThreadRule);
     }
 
     /// <summary>
@@ -119,8 +123,8 @@ namespace ComImpersonation.Analyzers.Api
                         }
 
                         break;
-                    case ApiFormKind.ManagedMethod when form.Operation == ApiOperation.Impersonate:
-                        // Not Undo / Dispose: a body that only reverts has nothing to report, and every body disposes.
+                    case ApiFormKind.ManagedMethod or ApiFormKind.ContextMethod when form.Operation == ApiOperation.Impersonate:
+                        // Not Undo / Revert / Dispose: a body that only reverts has nothing to report, and every body disposes.
                         candidates.Add(form.Name);
                         break;
                 }
@@ -229,7 +233,7 @@ namespace ComImpersonation.Analyzers.Api
                 return SymbolEqualityComparer.Default.Equals(implementation, target) ? call : Classify(implementation, options);
             }
 
-            if (call.ThreadArgument >= 0 && ArgumentFor(invocation, call.ThreadArgument) is { } thread && !IsCallingThread(thread))
+            if (call.ThreadArgument >= 0 && ArgumentFor(invocation, call.ThreadArgument) is { } thread && !IsCallingThread(thread, call.ThreadRule))
             {
                 // SetThreadToken(ref childThread, token): another thread's token, not the calling thread's identity.
                 return ApiCall.None;
@@ -241,6 +245,17 @@ namespace ComImpersonation.Analyzers.Api
                     return ArgumentFor(invocation, 1) is { } token && IsNoHandle(token)
                         ? call.With(ApiOperation.Revert, call.Kind)
                         : call;
+                case ArgumentRule.ThreadImpersonationTokenClass:
+                    // NtSetInformationThread(thread, ThreadImpersonationToken, &token, size): any other class is no
+                    // impersonation; a zero token (read through the flow's saved-token facts) reverts.
+                    return ArgumentFor(invocation, 1) is { ConstantValue: { HasValue: true, Value: var infoClass } } && Convert.ToInt64(infoClass, System.Globalization.CultureInfo.InvariantCulture) == ApiTable.ThreadImpersonationToken
+                        ? call
+                        : ApiCall.None;
+                case ArgumentRule.ReceiverIsCurrentThread:
+                    // NtThread.Current.Impersonate(token): only the calling thread's own NtThread impersonates it.
+                    return OperationValues.WithoutConversions(invocation.Instance!) is IPropertyReferenceOperation { Property: { Name: "Current", IsStatic: true } }
+                        ? call
+                        : ApiCall.None;
                 case ArgumentRule.NoBindingNeedsDispatchThread:
                     return ArgumentFor(invocation, 0) is { } binding && IsNoHandle(binding)
                         ? call.With(call.Operation, ImpersonationKind.DispatchThread)
@@ -300,18 +315,32 @@ namespace ComImpersonation.Analyzers.Api
         /// (<c>GetCurrentThread()</c>). Anything else, a handle passed by reference included, is taken for another
         /// thread: in doubt, the call is not an impersonation of this one.
         /// </summary>
-        private static bool IsCallingThread(IOperation thread)
+        private static bool IsCallingThread(IOperation thread, ThreadRule rule)
         {
+            IOperation value = OperationValues.WithoutConversions(thread);
+            bool currentThreadCall = value is IInvocationOperation { TargetMethod: var method }
+                && TryGetNativeImport(method, out string? entryPoint, out _)
+                && entryPoint == ApiTable.GetCurrentThreadEntryPoint;
+            if (rule == ThreadRule.PseudoHandleIsCurrent)
+            {
+                // NtCurrentThread: the pseudo-handle -2, as a constant, new IntPtr(-2) or a member of that name.
+                return currentThreadCall
+                    || IsConstant(value, -2)
+                    || (value is IObjectCreationOperation { Arguments.Length: 1 } creation && IsConstant(OperationValues.WithoutConversions(creation.Arguments[0].Value), -2))
+                    || (value is IPropertyReferenceOperation { Property.Name: "NtCurrentThread" or "CurrentThread" } or IFieldReferenceOperation { Field.Name: "NtCurrentThread" or "CurrentThread" });
+            }
+
             if (thread.Parent is IArgumentOperation { Parameter.RefKind: not RefKind.None })
             {
                 return false;
             }
 
-            return IsNoHandle(thread)
-                || (OperationValues.WithoutConversions(thread) is IInvocationOperation { TargetMethod: var method }
-                    && TryGetNativeImport(method, out string? entryPoint, out _)
-                    && entryPoint == ApiTable.GetCurrentThreadEntryPoint);
+            return IsNoHandle(thread) || currentThreadCall;
         }
+
+        private static bool IsConstant(IOperation value, long expected) =>
+            value.ConstantValue is { HasValue: true, Value: int or long or short } constant
+            && Convert.ToInt64(constant.Value, System.Globalization.CultureInfo.InvariantCulture) == expected;
 
         /// <summary><c>System.Security.Principal.WindowsImpersonationContext</c>: undoing or disposing it ends its impersonation.</summary>
         public bool IsImpersonationContext(INamedTypeSymbol type) =>
@@ -512,6 +541,11 @@ namespace ComImpersonation.Analyzers.Api
                 return managed;
             }
 
+            if (ClassifyContextMethod(method, type) is { IsRecognized: true } context)
+            {
+                return context;
+            }
+
             if (method.IsStatic)
             {
                 return TryGetNativeImport(method, out string? entryPoint, out string? library)
@@ -556,6 +590,32 @@ namespace ComImpersonation.Analyzers.Api
             return ApiCall.None;
         }
 
+        /// <summary>
+        /// NtApiDotNet / NtCoreLib: a method that returns a <c>ThreadImpersonationContext</c> impersonates; the context's own
+        /// <c>Revert()</c> and <c>Dispose()</c> end it. Recognised by the context's full name, never by a method name alone.
+        /// </summary>
+        private static ApiCall ClassifyContextMethod(IMethodSymbol method, INamedTypeSymbol type)
+        {
+            foreach (ApiForm form in ApiTable.Forms)
+            {
+                if (form.Kind != ApiFormKind.ContextMethod || !string.Equals(method.Name, form.Name, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                INamedTypeSymbol? context = form.Operation == ApiOperation.Impersonate ? method.ReturnType as INamedTypeSymbol : type;
+                if (context is { Name: "ThreadImpersonationContext" } && ApiTable.ThreadImpersonationContextTypes.Contains(context.ToDisplayString(FullNameFormat)))
+                {
+                    ArgumentRule rule = form.Operation == ApiOperation.Impersonate && ApiTable.NtThreadTypes.Contains(type.ToDisplayString(FullNameFormat)) && !method.IsStatic
+                        ? ArgumentRule.ReceiverIsCurrentThread
+                        : ArgumentRule.None;
+                    return new ApiCall(form.Operation, ResultShape.Throws, type.Name + "." + method.Name, ApiFamily.NtObjectManager, ImpersonationKind.ExplicitToken, rule);
+                }
+            }
+
+            return ApiCall.None;
+        }
+
         private static ApiCall ClassifyNative(IMethodSymbol method, string entryPoint, string? library)
         {
             foreach (ApiForm form in ApiTable.Forms)
@@ -568,7 +628,7 @@ namespace ComImpersonation.Analyzers.Api
                         ? entryPoint
                         : method.Name + " (" + entryPoint + ")";
                     ImpersonationKind kind = form.Family == ApiFamily.Com ? ImpersonationKind.ComCallContext : ImpersonationKind.ExplicitToken;
-                    return new ApiCall(form.Operation, ShapeOf(method.ReturnType, form.Convention), display, form.Family, kind, form.ArgumentRule, form.ThreadArgument, form.TokenArgument);
+                    return new ApiCall(form.Operation, ShapeOf(method.ReturnType, form.Convention), display, form.Family, kind, form.ArgumentRule, form.ThreadArgument, form.TokenArgument, form.ThreadRule);
                 }
             }
 
@@ -671,6 +731,13 @@ namespace ComImpersonation.Analyzers.Api
             {
                 case ResultConvention.Win32Bool:
                     return isInteger ? ResultShape.Bool32 : ResultShape.Other;
+                case ResultConvention.NtStatus:
+                    return returnType.SpecialType switch
+                    {
+                        SpecialType.System_Int32 => ResultShape.Int32,
+                        SpecialType.System_UInt32 => ResultShape.UInt32,
+                        _ => returnType.TypeKind == TypeKind.Enum ? ResultShape.Status : ResultShape.Other,
+                    };
                 case ResultConvention.RpcStatus:
                     return isInteger || returnType.TypeKind == TypeKind.Enum ? ResultShape.Status
                         : IsStructNamed(returnType, "Win32Error") ? ResultShape.HResultStruct

@@ -39,6 +39,27 @@ namespace ComImpersonation.Analyzers.Api
             exactNames: ImmutableArray.Create("user32"),
             prefixes: ImmutableArray<string>.Empty);
 
+        /// <summary>SSPI: the security support provider interface (secur32, and sspicli since Windows 7).</summary>
+        public static readonly NativeLibraryMatcher SspiLibraries = new NativeLibraryMatcher(
+            exactNames: ImmutableArray.Create("secur32", "sspicli", "security"),
+            prefixes: ImmutableArray<string>.Empty);
+
+        /// <summary>The NT native API.</summary>
+        public static readonly NativeLibraryMatcher NtLibraries = new NativeLibraryMatcher(
+            exactNames: ImmutableArray.Create("ntdll"),
+            prefixes: ImmutableArray<string>.Empty);
+
+        /// <summary><c>THREADINFOCLASS.ThreadImpersonationToken</c>: the information class that sets a thread's token.</summary>
+        public const int ThreadImpersonationToken = 5;
+
+        /// <summary>The full names of NtApiDotNet's and NtCoreLib's impersonation context, whose Revert() or Dispose() ends it.</summary>
+        public static readonly ImmutableArray<string> ThreadImpersonationContextTypes = ImmutableArray.Create(
+            "NtApiDotNet.ThreadImpersonationContext",
+            "NtCoreLib.Utilities.Token.ThreadImpersonationContext");
+
+        /// <summary>NtApiDotNet's and NtCoreLib's thread, whose <c>Current</c> is the calling thread.</summary>
+        public static readonly ImmutableArray<string> NtThreadTypes = ImmutableArray.Create("NtApiDotNet.NtThread", "NtCoreLib.NtThread");
+
         /// <summary>The RPC run-time.</summary>
         public static readonly NativeLibraryMatcher RpcLibraries = new NativeLibraryMatcher(
             exactNames: ImmutableArray.Create("rpcrt4"),
@@ -77,6 +98,19 @@ namespace ComImpersonation.Analyzers.Api
             ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "SetThreadToken", SecurityLibraries, ResultConvention.Win32Bool, ArgumentRule.NoTokenReverts, threadArgument: 0, tokenArgument: 1),
             ApiForm.NativeFunction(ApiOperation.Revert, ApiFamily.Win32, "RevertToSelf", SecurityLibraries, ResultConvention.Win32Bool),
 
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "ImpersonateDdeClientWindow", DdeLibraries, ResultConvention.Win32Bool),
+            // SSPI: SECURITY_STATUS results (non-zero is failure); the context handle says whose identity.
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Sspi, "ImpersonateSecurityContext", SspiLibraries, ResultConvention.RpcStatus),
+            ApiForm.NativeFunction(ApiOperation.Revert, ApiFamily.Sspi, "RevertSecurityContext", SspiLibraries, ResultConvention.RpcStatus),
+            // NT native: NTSTATUS results (negative is failure). NtSetInformationThread sets a thread's token only with
+            // ThreadImpersonationToken; a zero token reverts. The thread argument is a handle: the current thread is
+            // GetCurrentThread()'s pseudo-handle (-2), not null.
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "NtSetInformationThread", NtLibraries, ResultConvention.NtStatus, ArgumentRule.ThreadImpersonationTokenClass, threadArgument: 0, tokenArgument: 2, ThreadRule.PseudoHandleIsCurrent),
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "ZwSetInformationThread", NtLibraries, ResultConvention.NtStatus, ArgumentRule.ThreadImpersonationTokenClass, threadArgument: 0, tokenArgument: 2, ThreadRule.PseudoHandleIsCurrent),
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "NtImpersonateThread", NtLibraries, ResultConvention.NtStatus, ArgumentRule.None, threadArgument: 0, tokenArgument: -1, ThreadRule.PseudoHandleIsCurrent),
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "ZwImpersonateThread", NtLibraries, ResultConvention.NtStatus, ArgumentRule.None, threadArgument: 0, tokenArgument: -1, ThreadRule.PseudoHandleIsCurrent),
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "NtImpersonateAnonymousToken", NtLibraries, ResultConvention.NtStatus, ArgumentRule.None, threadArgument: 0, tokenArgument: -1, ThreadRule.PseudoHandleIsCurrent),
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "ZwImpersonateAnonymousToken", NtLibraries, ResultConvention.NtStatus, ArgumentRule.None, threadArgument: 0, tokenArgument: -1, ThreadRule.PseudoHandleIsCurrent),
             // rpcrt4: RPC_STATUS results; with no binding handle the call's own thread is impersonated.
             ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Rpc, "RpcImpersonateClient", RpcLibraries, ResultConvention.RpcStatus, ArgumentRule.NoBindingNeedsDispatchThread),
             ApiForm.NativeFunction(ApiOperation.Revert, ApiFamily.Rpc, "RpcRevertToSelf", RpcLibraries, ResultConvention.RpcStatus),
@@ -85,13 +119,53 @@ namespace ComImpersonation.Analyzers.Api
             // .NET: WindowsIdentity.Impersonate() (static and instance) throws on failure; its context undoes it.
             ApiForm.ManagedMethod(ApiOperation.Impersonate, WindowsIdentityType, "Impersonate"),
             ApiForm.ManagedMethod(ApiOperation.Revert, WindowsImpersonationContextType, "Undo"),
-            ApiForm.ManagedMethod(ApiOperation.Revert, WindowsImpersonationContextType, "Dispose"));
+            ApiForm.ManagedMethod(ApiOperation.Revert, WindowsImpersonationContextType, "Dispose"),
+            // NtApiDotNet / NtCoreLib: every method that returns a ThreadImpersonationContext impersonates (and throws on
+            // failure); NtThread's only when called on NtThread.Current. The context's Revert() or Dispose() ends it.
+            ApiForm.ContextMethod("Impersonate"),
+            ApiForm.ContextMethod("ImpersonateThread"),
+            ApiForm.ContextMethod("ImpersonateAnonymousToken"),
+            ApiForm.ContextMethod("ImpersonateClientOfPort"),
+            ApiForm.ContextMethod("ImpersonateClientContainerOfPort"),
+            ApiForm.ContextRevert("Revert"),
+            ApiForm.ContextRevert("Dispose"));
 
         /// <summary>
         /// Words one of which every source file that declares or calls a recognised native or .NET form must
         /// contain (entry points, renamed or not, and the .NET method names): the compilation-start text gate.
         /// </summary>
-        public static readonly ImmutableArray<string> GateWords = ImmutableArray.Create("Impersonat", "RevertToSelf", "SetThreadToken");
+        public static readonly ImmutableArray<string> GateWords = DeriveGateWords();
+
+        /// <summary>
+        /// The shortest list of words such that every row's name contains one: "Impersonat" covers most impersonations,
+        /// and each other name (RevertToSelf, SetThreadToken, NtSetInformationThread, RevertSecurityContext…) is its own
+        /// word unless one already listed is part of it. A new row brings its word with it.
+        /// </summary>
+        private static ImmutableArray<string> DeriveGateWords()
+        {
+            var words = ImmutableArray.CreateBuilder<string>();
+            words.Add("Impersonat");
+            foreach (ApiForm form in Forms)
+            {
+                if (form.Kind is ApiFormKind.ComMethod or ApiFormKind.ContextMethod)
+                {
+                    continue; // COM interfaces and NtApiDotNet pass by their names or by "Impersonat"
+                }
+
+                bool covered = false;
+                foreach (string word in words)
+                {
+                    covered |= form.Name.IndexOf(word, StringComparison.Ordinal) >= 0;
+                }
+
+                if (!covered && form.Operation != ApiOperation.Signal && !(form.Kind == ApiFormKind.ManagedMethod && form.Operation == ApiOperation.Revert))
+                {
+                    words.Add(form.Name);
+                }
+            }
+
+            return words.ToImmutable();
+        }
 
         /// <summary>
         /// Methods that run a delegate under an impersonation and revert when it returns. Given an async delegate
@@ -234,8 +308,9 @@ namespace ComImpersonation.Analyzers.Api
     /// <summary>One row of the table: an operation and the one way of reaching it that this row describes.</summary>
     internal sealed class ApiForm
     {
-        private ApiForm(ApiOperation operation, ApiFormKind kind, ApiFamily family, string name, ComInterfaceIdentity? comInterface, NativeLibraryMatcher? libraries, string? typeName, ResultConvention convention, ArgumentRule argumentRule, int threadArgument = -1, int tokenArgument = -1)
+        private ApiForm(ApiOperation operation, ApiFormKind kind, ApiFamily family, string name, ComInterfaceIdentity? comInterface, NativeLibraryMatcher? libraries, string? typeName, ResultConvention convention, ArgumentRule argumentRule, int threadArgument = -1, int tokenArgument = -1, ThreadRule threadRule = ThreadRule.NullIsCurrent)
         {
+            ThreadRule = threadRule;
             ThreadArgument = threadArgument;
             TokenArgument = tokenArgument;
             Operation = operation;
@@ -277,6 +352,9 @@ namespace ComImpersonation.Analyzers.Api
         /// </summary>
         public int ThreadArgument { get; }
 
+        /// <summary>Which thread argument names the calling thread.</summary>
+        public ThreadRule ThreadRule { get; }
+
         /// <summary>
         /// The ordinal of the token the call puts on the thread, or -1: a token saved from the thread before (by
         /// <c>OpenThreadToken</c>) restores the earlier identity instead of starting an impersonation.
@@ -288,8 +366,16 @@ namespace ComImpersonation.Analyzers.Api
             new ApiForm(operation, ApiFormKind.ComMethod, ApiFamily.Com, methodName, comInterface, libraries: null, typeName: null, ResultConvention.HResult, ArgumentRule.None);
 
         /// <summary>A <c>[DllImport]</c> or <c>[LibraryImport]</c> method whose native entry point is <paramref name="entryPoint"/>.</summary>
-        public static ApiForm NativeFunction(ApiOperation operation, ApiFamily family, string entryPoint, NativeLibraryMatcher libraries, ResultConvention convention, ArgumentRule argumentRule = ArgumentRule.None, int threadArgument = -1, int tokenArgument = -1) =>
-            new ApiForm(operation, ApiFormKind.NativeFunction, family, entryPoint, comInterface: null, libraries, typeName: null, convention, argumentRule, threadArgument, tokenArgument);
+        public static ApiForm NativeFunction(ApiOperation operation, ApiFamily family, string entryPoint, NativeLibraryMatcher libraries, ResultConvention convention, ArgumentRule argumentRule = ArgumentRule.None, int threadArgument = -1, int tokenArgument = -1, ThreadRule threadRule = ThreadRule.NullIsCurrent) =>
+            new ApiForm(operation, ApiFormKind.NativeFunction, family, entryPoint, comInterface: null, libraries, typeName: null, convention, argumentRule, threadArgument, tokenArgument, threadRule);
+
+        /// <summary>A method of NtApiDotNet / NtCoreLib that returns a <c>ThreadImpersonationContext</c> (any type, any overload).</summary>
+        public static ApiForm ContextMethod(string methodName) =>
+            new ApiForm(ApiOperation.Impersonate, ApiFormKind.ContextMethod, ApiFamily.NtObjectManager, methodName, comInterface: null, libraries: null, typeName: null, ResultConvention.Throws, ArgumentRule.None);
+
+        /// <summary>A method of the <c>ThreadImpersonationContext</c> that ends it.</summary>
+        public static ApiForm ContextRevert(string methodName) =>
+            new ApiForm(ApiOperation.Revert, ApiFormKind.ContextMethod, ApiFamily.NtObjectManager, methodName, comInterface: null, libraries: null, typeName: null, ResultConvention.Throws, ArgumentRule.None);
 
         /// <summary>A method of a .NET type, identified by the type's full name (any overload); it throws on failure.</summary>
         public static ApiForm ManagedMethod(ApiOperation operation, string typeName, string methodName) =>
@@ -333,6 +419,19 @@ namespace ComImpersonation.Analyzers.Api
         ComMethod,
         NativeFunction,
         ManagedMethod,
+
+        /// <summary>NtApiDotNet / NtCoreLib: recognised by the <c>ThreadImpersonationContext</c> it returns (or is called on).</summary>
+        ContextMethod,
+    }
+
+    /// <summary>What thread argument names the calling thread.</summary>
+    internal enum ThreadRule
+    {
+        /// <summary>Win32 <c>SetThreadToken</c>: a null thread pointer, or <c>GetCurrentThread()</c>.</summary>
+        NullIsCurrent,
+
+        /// <summary>NT native: the pseudo-handle -2 (<c>GetCurrentThread()</c>, <c>NtCurrentThread</c>); null is no thread.</summary>
+        PseudoHandleIsCurrent,
     }
 
     /// <summary>Which API family a form belongs to: a fix pairs an impersonation with a revert of the same family.</summary>
@@ -349,6 +448,15 @@ namespace ComImpersonation.Analyzers.Api
 
         /// <summary><c>WindowsIdentity.Impersonate()</c> and its <c>WindowsImpersonationContext</c>.</summary>
         Managed,
+
+        /// <summary>SSPI (<c>ImpersonateSecurityContext</c>, <c>RevertSecurityContext</c> on the same context handle).</summary>
+        Sspi,
+
+        /// <summary>The NT native API (<c>NtSetInformationThread</c>, <c>NtImpersonateThread</c>, <c>NtImpersonateAnonymousToken</c>).</summary>
+        Nt,
+
+        /// <summary>NtApiDotNet / NtCoreLib (<c>NtToken.Impersonate()</c> and the other methods returning a <c>ThreadImpersonationContext</c>).</summary>
+        NtObjectManager,
 
         /// <summary>Methods named in the options (SPEC §5).</summary>
         Configured,
@@ -368,6 +476,9 @@ namespace ComImpersonation.Analyzers.Api
 
         /// <summary>A .NET method: failure throws.</summary>
         Throws,
+
+        /// <summary>An NTSTATUS: negative is failure (read like an HRESULT).</summary>
+        NtStatus,
     }
 
     /// <summary>An argument that changes what a recognised call does.</summary>
@@ -380,6 +491,12 @@ namespace ComImpersonation.Analyzers.Api
 
         /// <summary><c>RpcImpersonateClient(binding)</c>: a null binding impersonates the client of the call this thread dispatches.</summary>
         NoBindingNeedsDispatchThread,
+
+        /// <summary><c>NtSetInformationThread(thread, class, &amp;token, size)</c>: only <c>ThreadImpersonationToken</c> sets the token.</summary>
+        ThreadImpersonationTokenClass,
+
+        /// <summary><c>NtThread.Impersonate(…)</c>: impersonates the calling thread only on <c>NtThread.Current</c>.</summary>
+        ReceiverIsCurrentThread,
     }
 
     /// <summary>
