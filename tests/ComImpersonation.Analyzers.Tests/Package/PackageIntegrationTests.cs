@@ -16,7 +16,8 @@ namespace ComImpersonation.Analyzers.Tests.Package
     /// local folder feed (a <c>PackageReference</c>, no project reference), built, configured and fixed with the
     /// plain <c>dotnet</c> CLI. The project's code is the sample's, so every rule has something to report.
     /// </summary>
-    public class PackageIntegrationTests : IClassFixture<PackedPackage>
+    [Collection(PackedPackageCollection.Name)]
+    public class PackageIntegrationTests
     {
         private static readonly string[] AllRules = { "COMIMP001", "COMIMP002", "COMIMP003", "COMIMP004", "COMIMP005", "COMIMP006", "COMIMP007" };
 
