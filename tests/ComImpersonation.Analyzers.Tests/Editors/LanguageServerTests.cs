@@ -171,6 +171,19 @@ namespace ComImpersonation.Analyzers.Tests.Editors
                 _output.WriteLine($"COMIMP diagnostics pulled {clock.Elapsed.TotalSeconds:0.0} s after analyzers were switched on");
                 AssertComimp(ExpectedIn(Service), diagnostics);
 
+                // csharp-ls offers only Roslyn's own code fixes (README: use dotnet format analyzers instead): none of
+                // this package's fixes is among the code actions on COMIMP002.
+                JsonNode leak = Comimp(diagnostics).Single(d => Code(d) == "COMIMP002");
+                JsonNode? actions = await server.RequestAsync("textDocument/codeAction", new JsonObject
+                {
+                    ["textDocument"] = new JsonObject { ["uri"] = service },
+                    ["range"] = leak["range"]!.DeepClone(),
+                    ["context"] = new JsonObject { ["diagnostics"] = new JsonArray(leak.DeepClone()) },
+                }, Reanalysis);
+                string[] titles = (actions as JsonArray ?? new JsonArray()).Select(a => a?["title"]?.ToString() ?? "").ToArray();
+                _output.WriteLine("code actions on COMIMP002: " + string.Join(" | ", titles));
+                Assert.DoesNotContain(titles, t => t.Contains("Revert in finally", StringComparison.Ordinal));
+
                 // The edit an editor sends when the user adds the revert to the early return: COMIMP002 goes away.
                 int earlyReturn = LineOf(Service, "        if (early)") + 2;
                 string edited = Service.Insert(OffsetOf(Service, earlyReturn), Revert);
