@@ -42,6 +42,31 @@ namespace ComImpersonation.Analyzers.Tests
             Assert.True(descriptor.IsEnabledByDefault);
         }
 
+        /// <summary>
+        /// The help link is the rule's page in the package's home (RepositoryUrl and RepositoryBranch in
+        /// Directory.Build.props, the one place that names it), and that page is the file in this repository.
+        /// </summary>
+        [Theory]
+        [MemberData(nameof(Rules))]
+        public void Help_link_is_the_rule_page_in_the_package_home(string id)
+        {
+            (string url, string branch) = RepositoryPaths.Home();
+            string tree = url + "/blob/" + branch + "/";
+            string link = Descriptor(id).HelpLinkUri;
+            Assert.Equal(tree + "docs/rules/" + id + ".md", link);
+
+            string page = RepositoryPaths.Combine(link.Substring(tree.Length).Split('/'));
+            Assert.True(File.Exists(page), $"{id}'s help link {link} names {page}, which does not exist");
+        }
+
+        [Fact]
+        public void Readme_names_the_package_home()
+        {
+            string home = RepositoryPaths.Home().Url;
+            Assert.StartsWith("https://", home, System.StringComparison.Ordinal);
+            Assert.Contains(home, File.ReadAllText(RepositoryPaths.Combine("README.md")), System.StringComparison.Ordinal);
+        }
+
         [Theory]
         [MemberData(nameof(Rules))]
         public void Rule_index_lists_rule(string id) =>

@@ -8,8 +8,8 @@ namespace ComImpersonation.Analyzers.Rules
     {
         public const string Category = "Security";
 
-        /// <summary>Each rule's page is <c>docs/rules/COMIMPnnn.md</c> in the repository.</summary>
-        public const string HelpLinkBase = "https://github.com/ComImpersonation/ComImpersonation.Analyzers/blob/main/docs/rules/";
+        /// <summary>Each rule's page is <c>docs/rules/COMIMPnnn.md</c> in the package's home (RepositoryUrl in Directory.Build.props).</summary>
+        public const string HelpLinkBase = RepositoryInfo.Url + "/blob/" + RepositoryInfo.Branch + "/docs/rules/";
 
         public static readonly DiagnosticDescriptor ImpersonationAfterSignal = Create(
             "COMIMP001",

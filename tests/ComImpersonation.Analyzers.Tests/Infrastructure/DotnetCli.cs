@@ -22,9 +22,39 @@ namespace ComImpersonation.Analyzers.Tests.Infrastructure
         /// <summary>Runs <c>dotnet</c> with <paramref name="environment"/> set on top of the clean environment.</summary>
         public static (int ExitCode, string Output) Run(string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
         {
+            ProcessStartInfo start = StartInfo(workingDirectory, environment, arguments);
+            start.RedirectStandardInput = false;
+            var output = new StringBuilder();
+            using var process = new Process { StartInfo = start };
+            process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
+            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
+            process.Start();
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            if (!process.WaitForExit((int)timeout.TotalMilliseconds))
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException("dotnet " + string.Join(" ", arguments) + " did not finish within " + timeout + ":" + Environment.NewLine + output);
+            }
+
+            process.WaitForExit();
+            lock (output)
+            {
+                return (process.ExitCode, output.ToString());
+            }
+        }
+
+        /// <summary>
+        /// How to start <c>dotnet</c> with <paramref name="arguments"/> in the clean environment (for a process that
+        /// stays up, such as a language server; <see cref="Run(string, TimeSpan, IReadOnlyDictionary{string, string}?, string[])"/>
+        /// uses it too), with standard input, output and error redirected.
+        /// </summary>
+        public static ProcessStartInfo StartInfo(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
+        {
             var start = new ProcessStartInfo(DotnetPath())
             {
                 WorkingDirectory = workingDirectory,
+                RedirectStandardInput = true,
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
                 UseShellExecute = false,
@@ -55,24 +85,7 @@ namespace ComImpersonation.Analyzers.Tests.Infrastructure
                 start.Environment[variable.Key] = variable.Value;
             }
 
-            var output = new StringBuilder();
-            using var process = new Process { StartInfo = start };
-            process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
-            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
-            process.Start();
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            if (!process.WaitForExit((int)timeout.TotalMilliseconds))
-            {
-                process.Kill(entireProcessTree: true);
-                throw new TimeoutException("dotnet " + string.Join(" ", arguments) + " did not finish within " + timeout + ":" + Environment.NewLine + output);
-            }
-
-            process.WaitForExit();
-            lock (output)
-            {
-                return (process.ExitCode, output.ToString());
-            }
+            return start;
         }
 
         /// <summary>Distinct "File.cs(line): severity ID" entries of build output.</summary>

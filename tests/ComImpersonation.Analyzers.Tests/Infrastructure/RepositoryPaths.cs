@@ -1,6 +1,8 @@
 using System;
 using System.IO;
+using System.Linq;
 using System.Runtime.CompilerServices;
+using System.Xml.Linq;
 
 namespace ComImpersonation.Analyzers.Tests.Infrastructure
 {
@@ -12,6 +14,19 @@ namespace ComImpersonation.Analyzers.Tests.Infrastructure
         public static string Root => LazyRoot.Value;
 
         public static string Combine(params string[] parts) => Path.Combine(Root, Path.Combine(parts));
+
+        /// <summary>
+        /// The package's home as Directory.Build.props names it once (RepositoryUrl, RepositoryBranch): the help
+        /// links, the nuspec and the README must all say the same.
+        /// </summary>
+        public static (string Url, string Branch) Home()
+        {
+            XDocument props = XDocument.Load(Combine("Directory.Build.props"));
+            string Property(string name) =>
+                props.Descendants().SingleOrDefault(e => e.Name.LocalName == name)?.Value.Trim()
+                ?? throw new InvalidOperationException("Directory.Build.props does not set " + name + ".");
+            return (Property("RepositoryUrl"), Property("RepositoryBranch"));
+        }
 
         private static string Find(string sourceDirectory)
         {

@@ -16,7 +16,8 @@ namespace ComImpersonation.Analyzers.Tests.Package
     /// local folder feed (a <c>PackageReference</c>, no project reference), built, configured and fixed with the
     /// plain <c>dotnet</c> CLI. The project's code is the sample's, so every rule has something to report.
     /// </summary>
-    public class PackageIntegrationTests : IClassFixture<PackedPackage>
+    [Collection(PackedPackageCollection.Name)]
+    public class PackageIntegrationTests
     {
         private static readonly string[] AllRules = { "COMIMP001", "COMIMP002", "COMIMP003", "COMIMP004", "COMIMP005", "COMIMP006", "COMIMP007" };
 
@@ -44,6 +45,14 @@ namespace ComImpersonation.Analyzers.Tests.Package
             Assert.Equal("true", Value("developmentDependency"));
             Assert.Equal("LICENSE", Value("license"));
             Assert.Equal("README.md", Value("readme"));
+
+            // The package's home, as Directory.Build.props names it (and the help links use it).
+            (string home, string branch) = RepositoryPaths.Home();
+            Assert.Equal(home, Value("projectUrl"));
+            XElement repository = metadata.Elements().Single(e => e.Name.LocalName == "repository");
+            Assert.Equal("git", repository.Attribute("type")?.Value);
+            Assert.Equal(home, repository.Attribute("url")?.Value);
+            Assert.Equal(branch, repository.Attribute("branch")?.Value);
             Assert.Contains("## " + _package.Version, Value("releaseNotes"), StringComparison.Ordinal);
             Assert.DoesNotContain(metadata.Elements(), e => e.Name.LocalName == "dependencies" && e.Descendants().Any());
         }

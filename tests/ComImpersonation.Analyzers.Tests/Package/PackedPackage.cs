@@ -7,7 +7,8 @@ using ComImpersonation.Analyzers.Tests.Infrastructure;
 namespace ComImpersonation.Analyzers.Tests.Package
 {
     /// <summary>
-    /// The package as users get it: <c>dotnet pack src/Package</c> once per test class, into a folder that serves
+    /// The package as users get it: <c>dotnet pack src/Package</c> once per test run (the fixture of
+    /// <see cref="PackedPackageCollection"/>), into a folder that serves
     /// as a local NuGet feed. Consumers restore into a package folder of their own, so a package cached by an
     /// earlier run (same version, older build) can never stand in for this one.
     /// </summary>
