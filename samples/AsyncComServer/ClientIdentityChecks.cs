@@ -1,0 +1,90 @@
+using System;
+using System.ComponentModel;
+using System.IO;
+using System.Runtime.InteropServices;
+
+namespace AsyncComServer
+{
+    /// <summary>
+    /// The same bugs with SSPI and the NT native API: a server that acts as the client it authenticated with SSPI,
+    /// and a tool that puts a token on its own thread with NtSetInformationThread. Each reported line is marked
+    /// "expect: COMIMPnnn" just above it.
+    /// </summary>
+    internal static class ClientIdentityChecks
+    {
+        private const int ThreadImpersonationToken = 5;
+
+        [StructLayout(LayoutKind.Sequential)]
+        internal struct SecHandle
+        {
+            public IntPtr Lower;
+            public IntPtr Upper;
+        }
+
+        [DllImport("secur32.dll")]
+        private static extern int ImpersonateSecurityContext(ref SecHandle context);
+
+        [DllImport("secur32.dll")]
+        private static extern int RevertSecurityContext(ref SecHandle context);
+
+        [DllImport("ntdll.dll")]
+        private static extern int NtSetInformationThread(IntPtr thread, int informationClass, ref IntPtr token, int length);
+
+        [DllImport("kernel32.dll")]
+        private static extern IntPtr GetCurrentThread();
+
+        /// <summary>Correct: the SSPI impersonation is checked and ended in a finally.</summary>
+        public static string ReadAsClient(ref SecHandle context, string path)
+        {
+            int status = ImpersonateSecurityContext(ref context);
+            if (status != 0)
+            {
+                throw new Win32Exception(status);
+            }
+
+            try
+            {
+                return File.ReadAllText(path);
+            }
+            finally
+            {
+                RevertSecurityContext(ref context);
+            }
+        }
+
+        /// <summary>Bug: an early return leaves the thread running as the client (COMIMP002).</summary>
+        public static bool CanWrite(ref SecHandle context, string path)
+        {
+            // expect: COMIMP002
+            if (ImpersonateSecurityContext(ref context) != 0)
+            {
+                return false;
+            }
+
+            if (!Directory.Exists(Path.GetDirectoryName(path)))
+            {
+                return false;
+            }
+
+            bool writable = !new FileInfo(path).IsReadOnly;
+            RevertSecurityContext(ref context);
+            return writable;
+        }
+
+        /// <summary>Bug: the NTSTATUS is never looked at (COMIMP004); the work may run as the tool, not the token.</summary>
+        public static void RunAs(IntPtr token, Action work)
+        {
+            // expect: COMIMP004
+            NtSetInformationThread(GetCurrentThread(), ThreadImpersonationToken, ref token, IntPtr.Size);
+            try
+            {
+                work();
+            }
+            finally
+            {
+                IntPtr none = IntPtr.Zero;
+                NtSetInformationThread(GetCurrentThread(), ThreadImpersonationToken, ref none, IntPtr.Size);
+            }
+        }
+    }
+}
