@@ -7,8 +7,8 @@ namespace AsyncComServer
 {
     /// <summary>
     /// The same bugs with SSPI and the NT native API: a server that acts as the client it authenticated with SSPI,
-    /// and a tool that puts a token on its own thread with NtSetInformationThread. Each reported line is marked
-    /// "expect: COMIMPnnn" just above it.
+    /// and a tool that puts a token on its own thread with NtSetInformationThread, neither looking at the status of
+    /// its impersonation. Each reported line is marked "expect: COMIMPnnn" just above it.
     /// </summary>
     internal static class ClientIdentityChecks
     {
@@ -52,23 +52,19 @@ namespace AsyncComServer
             }
         }
 
-        /// <summary>Bug: an early return leaves the thread running as the client (COMIMP002).</summary>
-        public static bool CanWrite(ref SecHandle context, string path)
+        /// <summary>Bug: the SECURITY_STATUS is never looked at (COMIMP004); a failed impersonation writes as the server.</summary>
+        public static void WriteAsClient(ref SecHandle context, string path, string text)
         {
-            // expect: COMIMP002
-            if (ImpersonateSecurityContext(ref context) != 0)
+            // expect: COMIMP004
+            ImpersonateSecurityContext(ref context);
+            try
             {
-                return false;
+                File.WriteAllText(path, text);
             }
-
-            if (!Directory.Exists(Path.GetDirectoryName(path)))
+            finally
             {
-                return false;
+                RevertSecurityContext(ref context);
             }
-
-            bool writable = !new FileInfo(path).IsReadOnly;
-            RevertSecurityContext(ref context);
-            return writable;
         }
 
         /// <summary>Bug: the NTSTATUS is never looked at (COMIMP004); the work may run as the tool, not the token.</summary>
