@@ -45,10 +45,15 @@ namespace ComImpersonation.Analyzers.Analysis
                     if (block.FallThroughSuccessor is { Semantics: ControlFlowBranchSemantics.Return } && block.BranchValue is { } returned)
                     {
                         IOperation value = ResultChecks.Unwrap(returned);
+
+                        // return status == STATUS_SUCCESS; return hr >= 0; return ok;: a test of the result reports it.
+                        IOperation reported = ResultChecks.TryGetFailureTest(value, out IOperation tested, out _, out ResultTestKind kind) && kind != ResultTestKind.Null
+                            ? ResultChecks.Unwrap(tested)
+                            : value;
                         returns[block.Ordinal] = new ReturnValue(
                             value,
-                            SiteOf(value) ?? WrappedSite(value) ?? -1,
-                            KeyOf(value),
+                            SiteOf(reported) ?? WrappedSite(reported) ?? -1,
+                            KeyOf(reported),
                             reportsSuccess: varies && IsSuccessConstant(ConstantOf(returned)),
                             endsImpersonation: _impersonations.Count > 0 && _session.EndsImpersonation(value.Type));
                     }

@@ -118,6 +118,7 @@ namespace ComImpersonation.Analyzers.Analysis
             var pending = new Stack<BasicBlock>();
             var afterFinally = new Dictionary<ControlFlowRegion, List<int>>();
             PushSuccessors(graph, start, pending, afterFinally);
+            PushAfterFinally(facts, start, pending, afterFinally);
             while (pending.Count > 0)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -140,20 +141,34 @@ namespace ComImpersonation.Analyzers.Analysis
                         continue;
                 }
 
-                if (FlowEdges.EndedFinally(block) is { } finallyRegion
-                    && afterFinally.TryGetValue(finallyRegion, out List<int>? continuations))
-                {
-                    // The end of a finally: go on where the branches on this path that ran it were going.
-                    foreach (int continuation in continuations)
-                    {
-                        pending.Push(graph.Blocks[continuation]);
-                    }
-                }
-
+                PushAfterFinally(facts, block, pending, afterFinally);
                 PushSuccessors(graph, block, pending, afterFinally);
             }
 
             return false;
+        }
+
+        /// <summary>
+        /// The end of a finally: go on where the branches on this path that ran it were going. A search that started
+        /// inside the finally followed no such branch: it may go on wherever any branch that runs it goes
+        /// (<c>finally { status = Revert(); } return status;</c>).
+        /// </summary>
+        private static void PushAfterFinally(BodyUses facts, BasicBlock block, Stack<BasicBlock> pending, Dictionary<ControlFlowRegion, List<int>> afterFinally)
+        {
+            if (FlowEdges.EndedFinally(block) is not { } finallyRegion)
+            {
+                return;
+            }
+
+            if (!afterFinally.TryGetValue(finallyRegion, out List<int>? continuations))
+            {
+                facts.AllFinallyContinuations().TryGetValue(finallyRegion, out continuations);
+            }
+
+            foreach (int continuation in continuations ?? new List<int>())
+            {
+                pending.Push(facts.Graph.Blocks[continuation]);
+            }
         }
 
         /// <summary>
@@ -417,6 +432,26 @@ namespace ComImpersonation.Analyzers.Analysis
             private HashSet<ILocalSymbol>? _readInHandlers;
             private Dictionary<IOperation, (BasicBlock Block, int Index)>? _statements;
             private long _budget;
+
+            private Dictionary<ControlFlowRegion, List<int>>? _allFinallyContinuations;
+
+            /// <summary>Where each finally region may go on when it ends: the continuations of every branch that runs it.</summary>
+            public Dictionary<ControlFlowRegion, List<int>> AllFinallyContinuations()
+            {
+                if (_allFinallyContinuations is null)
+                {
+                    _allFinallyContinuations = new Dictionary<ControlFlowRegion, List<int>>();
+                    foreach (BasicBlock block in Graph.Blocks)
+                    {
+                        foreach (ControlFlowBranch branch in FlowEdges.Branches(block))
+                        {
+                            FlowEdges.AddFinallyContinuations(branch, _allFinallyContinuations);
+                        }
+                    }
+                }
+
+                return _allFinallyContinuations;
+            }
 
             public BodyUses(ControlFlowGraph graph, SyntaxNode codeBlock)
             {

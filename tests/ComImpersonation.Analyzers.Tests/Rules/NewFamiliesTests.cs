@@ -335,5 +335,85 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                 }
                 """);
         }
+
+        [Fact]
+        public Task Buffer_form_and_begin_helper_returning_a_status_test_are_read_as_written()
+        {
+            // NtSetInformationThread given a buffer that holds no token reverts; a helper that returns whether the
+            // status says success is a begin helper, whatever it frees before returning.
+            return Verify.AnalyzerAsync("""
+                using System;
+                using System.Runtime.InteropServices;
+
+                static class Helpers
+                {
+                    private const int STATUS_SUCCESS = 0;
+
+                    [DllImport("ntdll.dll")]
+                    private static extern int NtSetInformationThread(IntPtr thread, int informationClass, IntPtr information, int length);
+
+                    [DllImport("ntdll.dll")]
+                    private static extern int NtClose(IntPtr handle);
+
+                    public static bool SetCurrentThreadToken(IntPtr token)
+                    {
+                        IntPtr buffer = Marshal.AllocHGlobal(IntPtr.Size);
+                        Marshal.WriteIntPtr(buffer, token);
+                        int ntstatus = NtSetInformationThread(new IntPtr(-2), 5, buffer, IntPtr.Size);
+                        NtClose(token);
+                        Marshal.FreeHGlobal(buffer);
+                        return ntstatus == STATUS_SUCCESS;
+                    }
+
+                    public static bool RevertToSelf()
+                    {
+                        IntPtr buffer = Marshal.AllocHGlobal(IntPtr.Size);
+                        Marshal.WriteIntPtr(buffer, IntPtr.Zero);
+                        int ntstatus = NtSetInformationThread(new IntPtr(-2), 5, buffer, IntPtr.Size);
+                        Marshal.FreeHGlobal(buffer);
+                        return ntstatus == STATUS_SUCCESS;
+                    }
+
+                    public static void Run(IntPtr token, Action work)
+                    {
+                        if (!{|COMIMP007:SetCurrentThreadToken(token)|}) return;
+                        work();
+                        RevertToSelf();
+                    }
+                }
+                """);
+        }
+
+        [Fact]
+        public Task A_status_written_in_a_finally_and_returned_after_it_is_read()
+        {
+            return Verify.AnalyzerAsync(Sspi + """
+                class Channel
+                {
+                    private SecHandle _context;
+
+                    // The constrained-region idiom: the call sits in a finally so that nothing can interrupt it.
+                    public int ImpersonateClient()
+                    {
+                        int status;
+                        try
+                        {
+                        }
+                        finally
+                        {
+                            status = Secur32.ImpersonateSecurityContext(ref _context);
+                        }
+
+                        return status;
+                    }
+
+                    public void Serve(Action work)
+                    {
+                        if (ImpersonateClient() != 0) return;
+                        try { work(); } finally { Secur32.RevertSecurityContext(ref _context); }
+                    }
+                }
+                """);
+        }
     }
 }
