@@ -26,9 +26,7 @@ namespace ComImpersonation.Analyzers.Analysis
             if (!conditional && block.BranchValue is { } value && block.ConditionKind == ControlFlowConditionKind.None)
             {
                 // `return value;` (or an expression body): the statement that returns it.
-                return value.Syntax.AncestorsAndSelf().OfType<ReturnStatementSyntax>().FirstOrDefault() is { } returnStatement
-                    ? returnStatement
-                    : value.Syntax;
+                return StatementOf(value.Syntax) is ReturnStatementSyntax returnStatement ? returnStatement : value.Syntax;
             }
 
             if (block.ConditionKind != ControlFlowConditionKind.None && block.BranchValue is { } condition)

@@ -185,6 +185,34 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                     .WithArguments(f.ImpersonateName, Line(source, "{|#1:"), ""));
         }
 
+        [Fact]
+        public Task COMIMP002_in_a_lambda_names_the_lambda_s_return_not_the_enclosing_one()
+        {
+            Flavour f = Ole32;
+            string source = f.CallObject(
+                "",
+                $$"""
+                    public System.Func<int> Make()
+                    {
+                        return () =>
+                        {
+                            int hr = {{f.Imp("#0")}};
+                            if (hr < 0)
+                            {
+                                return hr;
+                            }
+
+                            Work();
+                            {|#1:return _mode;|}
+                        };
+                    }
+                """);
+            return VerifyAsync(
+                source,
+                Verify.DiagnosticWithRelated("COMIMP002").WithLocation(0).WithLocation(1)
+                    .WithArguments(f.ImpersonateName, Line(source, "{|#1:"), ""));
+        }
+
         // ---------------------------------------------------------------------------------------------
         // COMIMP007: the call whose exception skips the revert
         // ---------------------------------------------------------------------------------------------
