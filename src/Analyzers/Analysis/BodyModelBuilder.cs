@@ -203,13 +203,13 @@ namespace ComImpersonation.Analyzers.Analysis
                         }
                         else
                         {
-                            AddThrowPoint(block);
+                            AddThrowPoint(block, creation);
                         }
 
                         break;
 
                     case IThrowOperation:
-                        AddThrowPoint(block);
+                        AddThrowPoint(block, operation);
                         break;
 
                     case ISimpleAssignmentOperation { Value.ConstantValue: { HasValue: true, Value: true } } flag
@@ -353,7 +353,7 @@ namespace ComImpersonation.Analyzers.Analysis
             {
                 if (!summary.Has(SummaryEffects.Reverts))
                 {
-                    AddThrowPoint(block); // like a direct revert, a revert wrapper is taken to revert
+                    AddThrowPoint(block, call); // like a direct revert, a revert wrapper is taken to revert
                 }
 
                 if (summary.Has(SummaryEffects.ClientIdentity))
@@ -500,20 +500,20 @@ namespace ComImpersonation.Analyzers.Analysis
                 Add(block, new Effect(EffectKind.Signal, index, operation: invocation, mayThrow: mayThrow));
             }
 
-            private void AddThrowPoint(BasicBlock block)
+            private void AddThrowPoint(BasicBlock block, IOperation operation)
             {
                 if (FlowEdges.EnclosingFinally(block.EnclosingRegion) is not null)
                 {
                     // Inside a finally the revert already is where COMIMP007 wants it: a call before it in the same
                     // finally (CloseHandle(token)) is work done, not a reason to move the revert.
-                    Add(block, new Effect(EffectKind.Work));
+                    Add(block, new Effect(EffectKind.Work, operation: operation));
                     return;
                 }
 
                 // Consecutive throw points see the same state: one is enough.
                 if (_all.Count == _start[block.Ordinal] || _all[_all.Count - 1].Kind != EffectKind.ThrowPoint)
                 {
-                    Add(block, new Effect(EffectKind.ThrowPoint));
+                    Add(block, new Effect(EffectKind.ThrowPoint, operation: operation)); // the first: the call an exception comes from first
                 }
             }
 

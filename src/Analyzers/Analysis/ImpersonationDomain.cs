@@ -13,6 +13,12 @@ namespace ComImpersonation.Analyzers.Analysis
 
         void OnAwait(IOperation awaitOperation, ImpersonationState before);
 
+        /// <summary>
+        /// An exception may leave <paramref name="block"/> from <paramref name="thrower"/> (a call, an object creation,
+        /// an await, a <c>throw</c>; null for a rethrow) with the state <paramref name="before"/>.
+        /// </summary>
+        void OnThrowPoint(BasicBlock block, IOperation? thrower, ImpersonationState before);
+
         /// <summary>A call put back the token the thread had before (a restore: it ends the impersonations, like a revert).</summary>
         void OnRestore(ImpersonationSite site);
     }
@@ -58,6 +64,7 @@ namespace ComImpersonation.Analyzers.Analysis
                     if (effect.MayThrow)
                     {
                         intermediate = intermediate.Join(state);
+                        _observer?.OnThrowPoint(block, effect.Operation, state);
                     }
 
                     state = Apply(effect, state);
@@ -67,6 +74,7 @@ namespace ComImpersonation.Analyzers.Analysis
             if (block.FallThroughSuccessor is { Semantics: ControlFlowBranchSemantics.Throw or ControlFlowBranchSemantics.Rethrow })
             {
                 intermediate = intermediate.Join(state);
+                _observer?.OnThrowPoint(block, block.BranchValue, state);
             }
 
             if (block.ConditionKind != ControlFlowConditionKind.None && _model.TestOf(block) is null)

@@ -42,6 +42,9 @@ namespace ComImpersonation.Analyzers.Flow
         private readonly List<ControlFlowRegion> _protectedRegions = new List<ControlFlowRegion>();
         private TState _exceptionalExit;
 
+        /// <summary>For each branch that returns (through its finally regions, if any): the state it reaches the exit with.</summary>
+        private readonly Dictionary<ControlFlowBranch, TState> _exits = new Dictionary<ControlFlowBranch, TState>();
+
         private ForwardFlowEngine(ControlFlowGraph graph, IFlowDomain<TState> domain, CancellationToken cancellationToken)
         {
             _graph = graph;
@@ -92,7 +95,7 @@ namespace ComImpersonation.Analyzers.Flow
                 exit = _domain.Bottom;
             }
 
-            return new FlowResult<TState>(_graph, _inputs, exit, _exceptionalExit);
+            return new FlowResult<TState>(_graph, _inputs, exit, _exceptionalExit, _exits);
         }
 
         private void Process(NodeKey node)
@@ -127,6 +130,11 @@ namespace ComImpersonation.Analyzers.Flow
                 case ControlFlowBranchSemantics.Return:
                     if (FlowEdges.Entry(branch) is { } entry)
                     {
+                        if (branch.FinallyRegions.IsEmpty && entry == _graph.Blocks.Length - 1)
+                        {
+                            RecordExit(branch, state);
+                        }
+
                         // Each finally the branch runs runs under a context of its own, whose end goes on only where
                         // this branch goes (FlowEdges.AfterFinally).
                         Propagate(entry, branch.FinallyRegions.IsEmpty ? context : BranchContext(branch, 0, context), state);
@@ -164,7 +172,20 @@ namespace ComImpersonation.Analyzers.Flow
             int next = running.FinallyIndex + 1;
             if (FlowEdges.AfterFinally(branch, running.FinallyIndex) is { } continuation)
             {
+                if (next >= branch.FinallyRegions.Length && continuation == _graph.Blocks.Length - 1)
+                {
+                    RecordExit(branch, state);
+                }
+
                 Propagate(continuation, next < branch.FinallyRegions.Length ? BranchContext(branch, next, running.Parent) : running.Parent, state);
+            }
+        }
+
+        private void RecordExit(ControlFlowBranch branch, TState state)
+        {
+            if (_graph.Blocks[branch.Destination!.Ordinal].IsReachable)
+            {
+                _exits[branch] = _exits.TryGetValue(branch, out TState previous) ? _domain.Join(previous, state) : state;
             }
         }
 
@@ -287,7 +308,7 @@ namespace ComImpersonation.Analyzers.Flow
             }
         }
 
-        private static bool CatchesEverything(ControlFlowRegion tryAndCatch)
+        internal static bool CatchesEverything(ControlFlowRegion tryAndCatch)
         {
             foreach (ControlFlowRegion handler in tryAndCatch.NestedRegions)
             {
@@ -470,8 +491,9 @@ namespace ComImpersonation.Analyzers.Flow
     {
         private readonly Dictionary<ForwardFlowEngine<TState>.NodeKey, TState> _inputs;
 
-        internal FlowResult(ControlFlowGraph graph, Dictionary<ForwardFlowEngine<TState>.NodeKey, TState> inputs, TState normalExit, TState exceptionalExit)
+        internal FlowResult(ControlFlowGraph graph, Dictionary<ForwardFlowEngine<TState>.NodeKey, TState> inputs, TState normalExit, TState exceptionalExit, Dictionary<ControlFlowBranch, TState> exits)
         {
+            Exits = exits;
             Graph = graph;
             _inputs = inputs;
             NormalExit = normalExit;
@@ -482,6 +504,12 @@ namespace ComImpersonation.Analyzers.Flow
 
         /// <summary>The join of the states with which the method returns normally (bottom if it never does).</summary>
         public TState NormalExit { get; }
+
+        /// <summary>
+        /// Each branch that returns normally, with the state it reaches the exit with: after its <c>finally</c>
+        /// regions ran, if it leaves any (the branch is the return, not the end of the last finally).
+        /// </summary>
+        public IReadOnlyDictionary<ControlFlowBranch, TState> Exits { get; }
 
         /// <summary>The join of the states with which an exception may leave the method (bottom if none can).</summary>
         public TState ExceptionalExit { get; }

@@ -14,14 +14,14 @@ namespace ComImpersonation.Analyzers.Rules
         public static readonly DiagnosticDescriptor ImpersonationAfterSignal = Create(
             "COMIMP001",
             "Client impersonated after ISynchronize.Signal",
-            "'{0}' is called after '{1}' (line {2}) completed the call; impersonation fails and the code runs as the server",
+            "'{0}' is called after '{1}' (line {2}) completed the call{3}; impersonation fails and the code runs as the server",
             DiagnosticSeverity.Warning,
             "After ISynchronize::Signal completes, the asynchronous call's context is gone: the server cannot impersonate the client, even if Begin_ has not returned. The impersonation fails (RPC_E_CALL_COMPLETE) and code meant to run as the client runs as the server.");
 
         public static readonly DiagnosticDescriptor ImpersonationNotReverted = Create(
             "COMIMP002",
             "Impersonation is not reverted on every path",
-            "The impersonation by '{0}' is not reverted on every path; the method can return with the impersonated token still on the thread",
+            "The impersonation by '{0}' is not reverted on every path: the method returns at line {1} still impersonating{2}, with the impersonated token on the thread",
             DiagnosticSeverity.Warning,
             "A successful impersonation leaves the impersonated token on the thread until it is reverted (RevertToSelf, CoRevertToSelf, RpcRevertToSelf, WindowsImpersonationContext.Undo; in an asynchronous COM call, also when Begin_ returns). A path that returns without reverting lets the code that runs next on this thread act as the impersonated user.");
 
@@ -56,7 +56,7 @@ namespace ComImpersonation.Analyzers.Rules
         public static readonly DiagnosticDescriptor RevertNotInFinally = Create(
             "COMIMP007",
             "Revert is not in a finally block",
-            "The impersonation by '{0}' is reverted on every normal path, but an exception thrown before the revert leaves the impersonated token on the thread; revert in a finally block",
+            "The impersonation by '{0}' is reverted on every normal path, but an exception from '{1}' (line {2}) skips the revert{3} and leaves the impersonated token on the thread; revert in a finally block",
             DiagnosticSeverity.Info,
             "When the revert is not in a finally block (or a using scope's Dispose), an exception thrown between the impersonation and the revert skips it, and the thread goes on running as the impersonated user.");
 

@@ -22,12 +22,31 @@ namespace ComImpersonation.Analyzers.Rules
         /// Reports at <paramref name="node"/>; <paramref name="related"/> (the earlier signal or impersonation the
         /// message names) becomes the diagnostic's first additional location, which the code fixes rely on.
         /// </summary>
-        public void Report(DiagnosticDescriptor descriptor, SyntaxNode node, SyntaxNode? related, params object[] messageArguments)
+        public void Report(DiagnosticDescriptor descriptor, SyntaxNode node, SyntaxNode? related, params object[] messageArguments) =>
+            ReportWithPath(descriptor, node, related is null ? null : new[] { related.GetLocation() }, messageArguments);
+
+        /// <summary>
+        /// Reports at <paramref name="node"/> with the places of the finding's path (those its message names) as the
+        /// diagnostic's additional locations, in path order; IDEs show them as related locations, SARIF logs as
+        /// <c>relatedLocations</c>. For COMIMP001 and COMIMP003 the first is the signal or impersonation the code fixes use.
+        /// </summary>
+        public void ReportWithPath(DiagnosticDescriptor descriptor, SyntaxNode node, IEnumerable<Location?>? path, params object[] messageArguments)
         {
             Location location = node.GetLocation();
             if (_reported.Add((descriptor.Id, location)))
             {
-                Location[]? additional = related is null ? null : new[] { related.GetLocation() };
+                List<Location>? additional = null;
+                if (path is not null)
+                {
+                    foreach (Location? place in path)
+                    {
+                        if (place is not null && place.IsInSource)
+                        {
+                            (additional ??= new List<Location>()).Add(place);
+                        }
+                    }
+                }
+
                 _report(Diagnostic.Create(descriptor, location, additional, messageArguments));
             }
         }

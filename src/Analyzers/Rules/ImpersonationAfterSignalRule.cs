@@ -1,4 +1,5 @@
 using ComImpersonation.Analyzers.Analysis;
+using Microsoft.CodeAnalysis;
 
 namespace ComImpersonation.Analyzers.Rules
 {
@@ -14,13 +15,16 @@ namespace ComImpersonation.Analyzers.Rules
                     continue; // an explicit token does not depend on the call Signal completes
                 }
 
-                sink.Report(
+                // Signal first (the code fixes use it), then the loop's back edge when the signal is in an earlier iteration.
+                Location? backEdge = PathPlaces.BackEdgeBetween(signal.Operation.Syntax, impersonation.Operation.Syntax);
+                sink.ReportWithPath(
                     Descriptors.ImpersonationAfterSignal,
                     impersonation.Operation.Syntax,
-                    signal.Operation.Syntax,
+                    new[] { signal.Operation.Syntax.GetLocation(), backEdge },
                     impersonation.Api.DisplayName,
                     signal.DisplayName,
-                    DiagnosticSink.LineOf(signal.Operation.Syntax));
+                    DiagnosticSink.LineOf(signal.Operation.Syntax),
+                    backEdge is null ? "" : " in an earlier iteration of the loop (back edge at line " + PathPlaces.LineOf(backEdge) + ")");
             }
         }
     }

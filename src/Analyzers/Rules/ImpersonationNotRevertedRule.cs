@@ -1,4 +1,6 @@
+using System.Collections.Generic;
 using ComImpersonation.Analyzers.Analysis;
+using Microsoft.CodeAnalysis;
 
 namespace ComImpersonation.Analyzers.Rules
 {
@@ -13,7 +15,17 @@ namespace ComImpersonation.Analyzers.Rules
         {
             foreach (ImpersonationSite impersonation in findings.ActiveAtNormalExit)
             {
-                sink.Report(Descriptors.ImpersonationNotReverted, impersonation.Operation.Syntax, impersonation.Api.DisplayName);
+                // The exits that leak, in source order: the message names the first and counts the others.
+                IReadOnlyList<Location> exits = findings.ExitsOf(impersonation);
+                Location first = exits.Count > 0 ? exits[0] : findings.Model.Graph.OriginalOperation.Syntax.GetLastToken().GetLocation();
+                int more = exits.Count - 1;
+                sink.ReportWithPath(
+                    Descriptors.ImpersonationNotReverted,
+                    impersonation.Operation.Syntax,
+                    exits.Count > 0 ? exits : new[] { first },
+                    impersonation.Api.DisplayName,
+                    PathPlaces.LineOf(first),
+                    more <= 0 ? "" : more == 1 ? " (and at 1 more exit)" : " (and at " + more + " more exits)");
             }
         }
     }

@@ -19,11 +19,12 @@ namespace ComImpersonation.Analyzers.Rules
                 {
                     if (site.Api.NeedsDispatchThread)
                     {
-                        sink.Report(
+                        sink.ReportWithPath(
                             Descriptors.ImpersonationOffThread,
                             site.Operation.Syntax,
+                            new[] { HandoffPlace(handoff).GetLocation() },
                             site.Api.DisplayName,
-                            "in a delegate handed to '" + handoff.ApiDisplayName + "', which runs it on another thread" + CallContextOnlyOnItsThread);
+                            "in a delegate handed to '" + handoff.ApiDisplayName + "' (line " + DiagnosticSink.LineOf(handoff.Call.Syntax) + "), which runs it on another thread" + CallContextOnlyOnItsThread);
                     }
                 }
             }
@@ -32,20 +33,24 @@ namespace ComImpersonation.Analyzers.Rules
             {
                 if (site.Api.NeedsDispatchThread)
                 {
-                    sink.Report(
+                    IOperation? awaitBefore = findings.AwaitBefore(site);
+                    sink.ReportWithPath(
                         Descriptors.ImpersonationOffThread,
                         site.Operation.Syntax,
+                        awaitBefore is null ? null : new[] { awaitBefore.Syntax.GetLocation() },
                         site.Api.DisplayName,
-                        "after an 'await', which may resume on another thread" + CallContextOnlyOnItsThread);
+                        "after the 'await' at line " + (awaitBefore is null ? DiagnosticSink.LineOf(site.Operation.Syntax) : DiagnosticSink.LineOf(awaitBefore.Syntax))
+                            + ", which may resume on another thread" + CallContextOnlyOnItsThread);
                 }
             }
 
             // (c) for every family: the token stays on the thread the await leaves.
             foreach ((ImpersonationSite site, IOperation awaitOperation) in findings.ActiveAcrossAwait)
             {
-                sink.Report(
+                sink.ReportWithPath(
                     Descriptors.ImpersonationOffThread,
                     site.Operation.Syntax,
+                    new[] { awaitOperation.Syntax.GetLocation() },
                     site.Api.DisplayName,
                     "and stays active across the 'await' at line " + DiagnosticSink.LineOf(awaitOperation.Syntax)
                         + ": the revert may run on another thread while this one keeps the impersonated token"
@@ -58,23 +63,31 @@ namespace ComImpersonation.Analyzers.Rules
         {
             foreach (DroppedImpersonatedRun run in model.DroppedRuns)
             {
-                sink.Report(
+                // The delegate is the runner's last argument.
+                SyntaxNode work = run.Call.Arguments.Length > 0 ? run.Call.Arguments[run.Call.Arguments.Length - 1].Syntax : run.Call.Syntax;
+                sink.ReportWithPath(
                     Descriptors.ImpersonationOffThread,
                     run.Call.Syntax,
+                    new[] { work.GetLocation() },
                     run.Runner.TypeName.Substring(run.Runner.TypeName.LastIndexOf('.') + 1) + "." + run.Runner.MethodName,
-                    "around an async delegate whose Task is dropped: the work after its first 'await' goes on impersonated on other threads, unobserved, after the call returns; await '"
+                    "around an async delegate (line " + DiagnosticSink.LineOf(work) + ") whose Task is dropped: the work after its first 'await' goes on impersonated on other threads, unobserved, after the call returns; await '"
                         + run.Runner.AsyncMethodName + "' instead");
             }
         }
+
+        /// <summary>The hand-off as a path place: the method a call invokes (<c>Task.Run</c>), or the object creation.</summary>
+        private static SyntaxNode HandoffPlace(Handoff handoff) =>
+            handoff.Call.Syntax is Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax invocation ? invocation.Expression : handoff.Call.Syntax;
 
         private const string CallContextOnlyOnItsThread = "; the call context exists only on the thread that dispatches the call";
 
         /// <summary>An ordinary method handed over as a method group, which impersonates in its own body.</summary>
         public static void ReportMethodGroup(Handoff handoff, ImpersonationSite siteInTarget, DiagnosticSink sink)
         {
-            sink.Report(
+            sink.ReportWithPath(
                 Descriptors.ImpersonationOffThread,
                 handoff.Argument,
+                new[] { HandoffPlace(handoff).GetLocation(), siteInTarget.Operation.Syntax.GetLocation() },
                 handoff.Method!.Name,
                 "the client (" + siteInTarget.Api.DisplayName + ", line " + DiagnosticSink.LineOf(siteInTarget.Operation.Syntax)
                     + ") but is handed to '" + handoff.ApiDisplayName + "', which runs it on another thread" + CallContextOnlyOnItsThread);

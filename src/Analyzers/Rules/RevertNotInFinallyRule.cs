@@ -1,4 +1,5 @@
 using ComImpersonation.Analyzers.Analysis;
+using Microsoft.CodeAnalysis;
 
 namespace ComImpersonation.Analyzers.Rules
 {
@@ -20,7 +21,17 @@ namespace ComImpersonation.Analyzers.Rules
             {
                 if (!findings.ActiveAtNormalExit.Contains(site) && !findings.HandedOff.Contains(site.Index))
                 {
-                    sink.Report(Descriptors.RevertNotInFinally, site.Operation.Syntax, site.Api.DisplayName);
+                    // The first call that can throw while it is active, then the revert that exception skips.
+                    SyntaxNode thrower = findings.ThrowerOf(site) ?? site.Operation.Syntax;
+                    SyntaxNode? revert = findings.RevertAfter(thrower);
+                    sink.ReportWithPath(
+                        Descriptors.RevertNotInFinally,
+                        site.Operation.Syntax,
+                        new[] { thrower.GetLocation(), revert?.GetLocation() },
+                        site.Api.DisplayName,
+                        PathPlaces.Text(thrower),
+                        DiagnosticSink.LineOf(thrower),
+                        revert is null ? "" : " at line " + DiagnosticSink.LineOf(revert));
                 }
             }
         }

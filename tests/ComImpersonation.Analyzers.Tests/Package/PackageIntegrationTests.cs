@@ -89,6 +89,25 @@ namespace ComImpersonation.Analyzers.Tests.Package
                 .ToArray();
             Assert.Equal(AllRules, logged);
 
+            // Every finding explains itself (SPEC §3): the places of its path are the result's relatedLocations, and
+            // the message names the line of one of them.
+            foreach (JsonElement result in run.GetProperty("results").EnumerateArray())
+            {
+                string id = result.GetProperty("ruleId").GetString()!;
+                if (id is not ("COMIMP001" or "COMIMP002" or "COMIMP003" or "COMIMP006" or "COMIMP007"))
+                {
+                    continue;
+                }
+
+                string message = result.GetProperty("message").GetProperty("text").GetString()!;
+                Assert.True(result.TryGetProperty("relatedLocations", out JsonElement related), id + " has no relatedLocations: " + message);
+                int[] lines = related.EnumerateArray()
+                    .Select(l => l.GetProperty("physicalLocation").GetProperty("region").GetProperty("startLine").GetInt32())
+                    .ToArray();
+                Assert.NotEmpty(lines);
+                Assert.True(lines.Any(line => message.Contains("line " + line, StringComparison.Ordinal)), id + ": the message names none of the related lines " + string.Join(", ", lines) + ": " + message);
+            }
+
             // The log describes each rule with its help link (the rule's page).
             JsonElement[] rules = run.GetProperty("tool").GetProperty("driver").GetProperty("rules").EnumerateArray().ToArray();
             foreach (string id in AllRules)

@@ -162,8 +162,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
         public Task Message_names_the_impersonation(string name)
         {
             Flavour f = Flavours.Get(name);
-            return f.VerifyAsync(
-                $$"""
+            string source = f.CallObject($$"""
                 {{f.ImpersonateChecked(f.Imp("#0"))}}
                 switch (_mode)
                 {
@@ -171,10 +170,13 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                         {{f.RevertStatement}}
                         break;
                     default:
-                        return;
+                        {|#1:return;|}
                 }
-                """,
-                Verify.Diagnostic("COMIMP002").WithLocation(0).WithArguments(f.ImpersonateName));
+                """);
+            return Verify.AnalyzerAsync(
+                f.Sources(source),
+                Verify.DiagnosticWithRelated("COMIMP002").WithLocation(0).WithLocation(1)
+                    .WithArguments(f.ImpersonateName, Flavours.LineOf(source, "{|#1:return;|}"), ""));
         }
 
         [Theory]

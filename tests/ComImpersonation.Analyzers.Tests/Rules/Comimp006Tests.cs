@@ -85,20 +85,22 @@ namespace ComImpersonation.Analyzers.Tests.Rules
         public Task Message_names_the_api_that_impersonates_and_the_hand_off()
         {
             Flavour f = RuleCode.Get("DllImport.ole32");
-            return RuleCode.VerifyAsync(
-                f,
-                $$"""
+            string members = $$"""
                     public void Begin_Work()
                     {
-                        ThreadPool.QueueUserWorkItem(_ =>
+                        {|#1:ThreadPool.QueueUserWorkItem|}(_ =>
                         {
                             {{f.ImpersonateChecked("{|#0:" + f.Impersonate + "|}")}}
                             try { Work(); } finally { {{f.RevertStatement}} }
                         });
                     }
-                """,
-                Verify.Diagnostic(Id).WithLocation(0).WithArguments(
-                    "CoImpersonateClient", "in a delegate handed to 'ThreadPool.QueueUserWorkItem', which runs it on another thread" + CallContextNote));
+                """;
+            return RuleCode.VerifyAsync(
+                f,
+                members,
+                Verify.DiagnosticWithRelated(Id).WithLocation(0).WithLocation(1).WithArguments(
+                    "CoImpersonateClient",
+                    "in a delegate handed to 'ThreadPool.QueueUserWorkItem' (line " + Flavours.LineOf(RuleCode.Class(f, members), "{|#1:") + "), which runs it on another thread" + CallContextNote));
         }
 
         /// <summary>
@@ -221,17 +223,20 @@ namespace ComImpersonation.Analyzers.Tests.Rules
         public Task Impersonation_after_an_await_is_reported(string name)
         {
             Flavour f = RuleCode.AwaitFriendly(RuleCode.Get(name));
-            return RuleCode.VerifyAsync(
-                f,
-                $$"""
+            string members = $$"""
                     public async Task Begin_Work()
                     {
-                        await Task.Yield();
+                        {|#1:await Task.Yield()|};
                         {{f.ImpersonateChecked("{|#0:" + f.Impersonate + "|}")}}
                         try { Work(); } finally { {{f.RevertStatement}} }
                     }
-                """,
-                Verify.Diagnostic(Id).WithLocation(0).WithArguments(f.ImpersonateName, "after an 'await', which may resume on another thread" + CallContextNote));
+                """;
+            return RuleCode.VerifyAsync(
+                f,
+                members,
+                Verify.DiagnosticWithRelated(Id).WithLocation(0).WithLocation(1).WithArguments(
+                    f.ImpersonateName,
+                    "after the 'await' at line " + Flavours.LineOf(RuleCode.Class(f, members), "{|#1:") + ", which may resume on another thread" + CallContextNote));
         }
 
         [Theory]

@@ -39,17 +39,20 @@ namespace ComImpersonation.Analyzers.Tests.Rules
         public Task Is_reported_as_info_naming_the_api(string name)
         {
             Flavour f = RuleCode.Get(name);
-            return RuleCode.VerifyAsync(
-                f,
-                $$"""
+            string members = $$"""
                     public void Begin_Work()
                     {
                         {{f.ImpersonateChecked("{|#0:" + f.Impersonate + "|}")}}
-                        Work();
-                        {{f.RevertStatement}}
+                        {|#1:Work()|};
+                        {|#2:{{f.Revert}}|};
                     }
-                """,
-                new DiagnosticResult(Id, DiagnosticSeverity.Info).WithLocation(0).WithArguments(f.ImpersonateName));
+                """;
+            string source = RuleCode.Class(f, members);
+            return RuleCode.VerifyAsync(
+                f,
+                members,
+                new DiagnosticResult(Id, DiagnosticSeverity.Info).WithLocation(0).WithLocation(1).WithLocation(2)
+                    .WithArguments(f.ImpersonateName, "Work()", Flavours.LineOf(source, "{|#1:"), " at line " + Flavours.LineOf(source, "{|#2:")));
         }
 
         [Theory]

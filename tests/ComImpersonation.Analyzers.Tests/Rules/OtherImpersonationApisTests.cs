@@ -30,19 +30,23 @@ namespace ComImpersonation.Analyzers.Tests.Rules
         public Task Return_before_the_revert_is_COMIMP002(string name)
         {
             Flavour f = TokenFlavours.Get(name);
-            return TokenCode.VerifyAsync(f, $$"""
+            string members = $$"""
                     public void Serve()
                     {
                         {{TokenCode.Checked(f, "{|#0:" + f.Impersonate + "|}")}}
                         if (_flag)
                         {
-                            return;
+                            {|#1:return;|}
                         }
 
                         try { Work(); } finally { {{f.RevertStatement}} }
                     }
-                """,
-                Verify.Diagnostic("COMIMP002").WithLocation(0).WithArguments(f.ImpersonateName));
+                """;
+            return TokenCode.VerifyAsync(
+                f,
+                members,
+                Verify.DiagnosticWithRelated("COMIMP002").WithLocation(0).WithLocation(1)
+                    .WithArguments(f.ImpersonateName, Flavours.LineOf(TokenCode.Class(f, members), "{|#1:"), ""));
         }
 
         [Theory]
@@ -88,15 +92,20 @@ namespace ComImpersonation.Analyzers.Tests.Rules
         public Task Revert_after_the_work_is_COMIMP007(string name)
         {
             Flavour f = TokenFlavours.Get(name);
-            return TokenCode.VerifyAsync(f, $$"""
+            string members = $$"""
                     public void Serve()
                     {
                         {{TokenCode.Checked(f, "{|#0:" + f.Impersonate + "|}")}}
-                        Work();
-                        {{f.RevertStatement}}
+                        {|#1:Work()|};
+                        {|#2:{{f.Revert}}|};
                     }
-                """,
-                Verify.Diagnostic("COMIMP007", DiagnosticSeverity.Info).WithLocation(0).WithArguments(f.ImpersonateName));
+                """;
+            string source = TokenCode.Class(f, members);
+            return TokenCode.VerifyAsync(
+                f,
+                members,
+                new Microsoft.CodeAnalysis.Testing.DiagnosticResult("COMIMP007", DiagnosticSeverity.Info).WithLocation(0).WithLocation(1).WithLocation(2)
+                    .WithArguments(f.ImpersonateName, "Work()", Flavours.LineOf(source, "{|#1:"), " at line " + Flavours.LineOf(source, "{|#2:")));
         }
 
         // ---------------------------------------------------------------------------------------------
@@ -259,9 +268,9 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                     }
                 """,
                 Verify.Diagnostic("COMIMP006").WithLocation(0).WithArguments(
-                    "RpcImpersonateClient", "after an 'await', which may resume on another thread" + Comimp006Tests.CallContextNote),
+                    "RpcImpersonateClient", "after the 'await' at line 21, which may resume on another thread" + Comimp006Tests.CallContextNote),
                 Verify.Diagnostic("COMIMP006").WithLocation(1).WithArguments(
-                    "RpcImpersonateClient", "in a delegate handed to 'Task.Run', which runs it on another thread" + Comimp006Tests.CallContextNote));
+                    "RpcImpersonateClient", "in a delegate handed to 'Task.Run' (line 28), which runs it on another thread" + Comimp006Tests.CallContextNote));
         }
 
         // ---------------------------------------------------------------------------------------------
@@ -327,7 +336,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                         RevertToSelf(); // the class's own method, not advapi32's
                     }
                 """,
-                Verify.Diagnostic("COMIMP002").WithLocation(0).WithArguments("ImpersonateLoggedOnUser"));
+                Verify.Diagnostic("COMIMP002").WithLocation(0).WithArguments("ImpersonateLoggedOnUser", 32, ""));
         }
 
         [Fact]
@@ -404,7 +413,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                         if (_flag) NativeMethods.RevertToSelf();
                     }
                 """,
-                Verify.Diagnostic("COMIMP002").WithLocation(0).WithArguments("SetThreadToken"));
+                Verify.Diagnostic("COMIMP002").WithLocation(0).WithArguments("SetThreadToken", 37, ""));
         }
 
         [Fact]
@@ -430,7 +439,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                         Work();
                     }
                 """,
-                Verify.Diagnostic("COMIMP002").WithLocation(0).WithArguments("SetThreadToken"));
+                Verify.Diagnostic("COMIMP002").WithLocation(0).WithArguments("SetThreadToken", 36, ""));
         }
 
         // ---------------------------------------------------------------------------------------------
@@ -463,7 +472,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                     }
                 """,
                 Verify.Diagnostic("COMIMP004").WithLocation(0).WithArguments("ImpersonatePipeClient", "it is discarded"),
-                Verify.Diagnostic("COMIMP002").WithLocation(0).WithArguments("ImpersonatePipeClient"));
+                Verify.Diagnostic("COMIMP002").WithLocation(0).WithArguments("ImpersonatePipeClient", 37, ""));
         }
 
         [Fact]
@@ -502,8 +511,8 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                         try { Work(); } finally { Win32.RevertToSelf(); }
                     }
                 """,
-                Verify.Diagnostic("COMIMP002").WithLocation(0).WithArguments("ImpersonateLoggedOnUser"),
-                Verify.Diagnostic("COMIMP002").WithLocation(1).WithArguments("ImpersonateLoggedOnUser"));
+                Verify.Diagnostic("COMIMP002").WithLocation(0).WithArguments("ImpersonateLoggedOnUser", 33, ""),
+                Verify.Diagnostic("COMIMP002").WithLocation(1).WithArguments("ImpersonateLoggedOnUser", 44, ""));
         }
     }
 }

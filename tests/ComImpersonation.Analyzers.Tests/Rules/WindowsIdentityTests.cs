@@ -64,13 +64,13 @@ namespace ComImpersonation.Analyzers.Tests.Rules
         [Fact]
         public Task Undo_skipped_on_a_path_or_an_exception_is_reported()
         {
-            return NetFramework.AnalyzerAsync(Class("""
+            string source = Class("""
                     public void EarlyReturn(WindowsIdentity identity)
                     {
                         var context = {|#0:identity.Impersonate()|};
                         if (_flag)
                         {
-                            return;
+                            {|#3:return;|}
                         }
 
                         context.Undo();
@@ -79,8 +79,8 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                     public void NotInFinally(WindowsIdentity identity)
                     {
                         var context = {|#1:identity.Impersonate()|};
-                        Work();
-                        context.Undo();
+                        {|#4:Work()|};
+                        {|#5:context.Undo()|};
                     }
 
                     public void ContextDropped(IntPtr token)
@@ -91,11 +91,16 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                         }
 
                         Work();
-                    }
-                """),
-                Verify.Diagnostic("COMIMP002").WithLocation(0).WithArguments("WindowsIdentity.Impersonate"),
-                Verify.Diagnostic("COMIMP007", DiagnosticSeverity.Info).WithLocation(1).WithArguments("WindowsIdentity.Impersonate"),
-                Verify.Diagnostic("COMIMP002").WithLocation(2).WithArguments("WindowsIdentity.Impersonate"));
+                    {|#6:}|}
+                """);
+            return NetFramework.AnalyzerAsync(
+                source,
+                Verify.DiagnosticWithRelated("COMIMP002").WithLocation(0).WithLocation(3)
+                    .WithArguments("WindowsIdentity.Impersonate", Flavours.LineOf(source, "{|#3:"), ""),
+                new Microsoft.CodeAnalysis.Testing.DiagnosticResult("COMIMP007", DiagnosticSeverity.Info).WithLocation(1).WithLocation(4).WithLocation(5)
+                    .WithArguments("WindowsIdentity.Impersonate", "Work()", Flavours.LineOf(source, "{|#4:"), " at line " + Flavours.LineOf(source, "{|#5:")),
+                Verify.DiagnosticWithRelated("COMIMP002").WithLocation(2).WithLocation(6)
+                    .WithArguments("WindowsIdentity.Impersonate", Flavours.LineOf(source, "{|#6:"), ""));
         }
 
         [Fact]
@@ -144,7 +149,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
         [Fact]
         public Task RunImpersonated_with_an_async_delegate_whose_task_is_dropped_is_COMIMP006()
         {
-            const string Reason = "around an async delegate whose Task is dropped: the work after its first 'await' goes on impersonated on other threads, unobserved, after the call returns; await 'RunImpersonatedAsync' instead";
+            static string Reason(int line) => "around an async delegate (line " + line + ") whose Task is dropped: the work after its first 'await' goes on impersonated on other threads, unobserved, after the call returns; await 'RunImpersonatedAsync' instead";
             return Verify.AnalyzerAsync(
                 Usings + """
                 using Microsoft.Win32.SafeHandles;
@@ -176,8 +181,8 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                     }
                 }
                 """,
-                Verify.Diagnostic("COMIMP006").WithLocation(0).WithArguments("WindowsIdentity.RunImpersonated", Reason),
-                Verify.Diagnostic("COMIMP006").WithLocation(1).WithArguments("WindowsIdentity.RunImpersonated", Reason));
+                Verify.Diagnostic("COMIMP006").WithLocation(0).WithArguments("WindowsIdentity.RunImpersonated", Reason(14)),
+                Verify.Diagnostic("COMIMP006").WithLocation(1).WithArguments("WindowsIdentity.RunImpersonated", Reason(15)));
         }
     }
 }
