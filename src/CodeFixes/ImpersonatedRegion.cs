@@ -284,17 +284,55 @@ namespace ComImpersonation.CodeFixes
                     dropped.Add(mergedReturn);
                 }
 
-                rewritten.AddRange(hoisted);
                 SyntaxTriviaList leading = region[0].GetLeadingTrivia();
                 region[0] = region[0].WithLeadingTrivia(LineTrivia.WithoutBlankLines(leading));
+                if (hoisted.Count > 0)
+                {
+                    hoisted[0] = hoisted[0].WithLeadingTrivia(LineTrivia.BlankLines(leading));
+                    leading = LineTrivia.WithoutBlankLines(leading);
+                }
+
+                rewritten.AddRange(hoisted);
+
+                if (!LineTrivia.StartsLine(statements[start]) || (revertToMove is not null && !LineTrivia.StartsLine(revertToMove)))
+                {
+                    // Statements that share a line: the formatter lays the try out.
+                    rewritten.Add(SyntaxFactory.TryStatement(
+                            SyntaxFactory.Block(region),
+                            default,
+                            SyntaxFactory.FinallyClause(SyntaxFactory.Block(revertStatement)))
+                        .WithLeadingTrivia(LineTrivia.BlankLines(leading))
+                        .WithTrailingTrivia(LineTrivia.EndOfLineOf(region[region.Count - 1].GetTrailingTrivia()))
+                        .WithAdditionalAnnotations(Formatter.Annotation));
+                }
+                else
+                {
+                // Only the lines that move get new indentation: the wrapped statements keep their layout, comments
+                // and blank lines (the formatter would also rewrite their insides, a lambda's brace say).
+                string indent = LineTrivia.IndentationOf(statements[start]);
+                string unit = LineTrivia.IndentationUnit(list.Owner, indent);
+                SyntaxTrivia lineEnd = LineTrivia.LineEndOf(list.Owner);
+                SyntaxTriviaList atIndent = SyntaxFactory.TriviaList(SyntaxFactory.Whitespace(indent));
+                SyntaxTriviaList endOfLine = SyntaxFactory.TriviaList(lineEnd);
+                StatementSyntax finallyStatement = revertToMove is not null
+                    ? LineTrivia.Indented(revertStatement, unit)
+                    : revertStatement.WithLeadingTrivia(SyntaxFactory.Whitespace(indent + unit)).WithTrailingTrivia(lineEnd);
                 TryStatementSyntax tryStatement = SyntaxFactory.TryStatement(
-                        SyntaxFactory.Block(region),
+                        SyntaxFactory.Token(LineTrivia.BlankLines(leading).AddRange(atIndent), SyntaxKind.TryKeyword, endOfLine),
+                        SyntaxFactory.Block(
+                            SyntaxFactory.Token(atIndent, SyntaxKind.OpenBraceToken, endOfLine),
+                            SyntaxFactory.List(region.Select(statement => LineTrivia.Indented(statement, unit))),
+                            SyntaxFactory.Token(atIndent, SyntaxKind.CloseBraceToken, endOfLine)),
                         default,
-                        SyntaxFactory.FinallyClause(SyntaxFactory.Block(revertStatement)))
-                    .WithLeadingTrivia(LineTrivia.BlankLines(leading))
-                    .WithTrailingTrivia(LineTrivia.EndOfLineOf(region[region.Count - 1].GetTrailingTrivia()))
-                    .WithAdditionalAnnotations(Formatter.Annotation);
+                        SyntaxFactory.FinallyClause(
+                            SyntaxFactory.Token(atIndent, SyntaxKind.FinallyKeyword, endOfLine),
+                            SyntaxFactory.Block(
+                                SyntaxFactory.Token(atIndent, SyntaxKind.OpenBraceToken, endOfLine),
+                                SyntaxFactory.SingletonList(finallyStatement),
+                                SyntaxFactory.Token(atIndent, SyntaxKind.CloseBraceToken, default))))
+                    .WithTrailingTrivia(LineTrivia.EndOfLineOf(region[region.Count - 1].GetTrailingTrivia()));
                 rewritten.Add(tryStatement);
+                }
             }
 
             for (int i = regionEnd; i < statements.Count; i++)

@@ -341,6 +341,58 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
                 """));
         }
 
+        // -------------------------------------------------------------------------------------------------------
+        // The user's formatting: only the lines that move get new indentation
+        // -------------------------------------------------------------------------------------------------------
+
+        [Theory]
+        [InlineData("ComImport")]
+        [InlineData("CsWin32.PInvoke")]
+        [InlineData("ComImport.Throwing")]
+        public Task Wrapped_code_keeps_its_layout(string name)
+        {
+            // A lambda argument keeps its brace on the call's line, an odd spacing and comments stay as written.
+            Flavour f = RuleCode.Get(name);
+            return VerifyFix.RunAsync<RevertInFinallyCodeFixProvider>(
+                f,
+                $$"""
+                    private static void Each(int count, Action<int> action) { }
+
+                    public void Begin_Work()
+                    {
+                        {{FixCode.Checked(f, f.Imp("COMIMP007"))}}
+
+                        // one per token
+                        Each(-1, token => {
+                            Log(token);   // as written
+                        });
+                        Log( 2 );
+                        {{f.RevertStatement}}
+                    }
+                """,
+                $$"""
+                    private static void Each(int count, Action<int> action) { }
+
+                    public void Begin_Work()
+                    {
+                        {{FixCode.Checked(f, f.Impersonate)}}
+
+                        try
+                        {
+                            // one per token
+                            Each(-1, token => {
+                                Log(token);   // as written
+                            });
+                            Log( 2 );
+                        }
+                        finally
+                        {
+                            {{f.RevertStatement}}
+                        }
+                    }
+                """);
+        }
+
         /// <summary>What "Throw on failure" writes for a token impersonation, at statement indentation.</summary>
         private static string ThrownBy(Flavour f, string call)
         {
