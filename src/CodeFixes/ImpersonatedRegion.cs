@@ -2,10 +2,13 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using ComImpersonation.Analyzers.Analysis;
+using ComImpersonation.Analyzers.Api;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Formatting;
+using Microsoft.CodeAnalysis.Simplification;
+using Microsoft.CodeAnalysis.Text;
 
 namespace ComImpersonation.CodeFixes
 {
@@ -36,7 +39,7 @@ namespace ComImpersonation.CodeFixes
             switch (statement)
             {
                 case IfStatementSyntax test when test.Condition.Span.Contains(impersonation.Span):
-                    if (!TryGetTestSense(test.Condition, impersonation, semantics.Model, cancellationToken, out bool failureWhenTrue))
+                    if (!TryGetTestSense(test.Condition, impersonation, semantics, cancellationToken, out bool failureWhenTrue))
                     {
                         return false;
                     }
@@ -74,6 +77,17 @@ namespace ComImpersonation.CodeFixes
                     start = at + 1;
                     break;
 
+                case ExpressionStatementSyntax thrower when ThrowsOnFailureOf(thrower, impersonation):
+                    // PInvoke.CoImpersonateClient().ThrowOnFailure();, Marshal.ThrowExceptionForHR(CoImpersonateClient());
+                    // (what "Throw on failure" writes): the statement is the impersonation and its failure check.
+                    if (!StatementList.TryGet(statement, out list, out int next))
+                    {
+                        return false;
+                    }
+
+                    start = next + 1;
+                    break;
+
                 default:
                     return false;
             }
@@ -85,6 +99,47 @@ namespace ComImpersonation.CodeFixes
             }
 
             return true;
+        }
+
+        /// <summary>
+        /// <c>imp.ThrowOnFailure();</c>, <c>imp.ThrowIfFailed();</c> or <c>Marshal.ThrowExceptionForHR(imp);</c> (the
+        /// impersonation possibly cast, as <c>unchecked((int)imp)</c>): a statement that throws when
+        /// <paramref name="impersonation"/> fails and does nothing else.
+        /// </summary>
+        private static bool ThrowsOnFailureOf(ExpressionStatementSyntax statement, InvocationExpressionSyntax impersonation)
+        {
+            if (StatementFacts.PlainCall(statement) is not { } call || ApiModel.InvokedName(call) is not { } name)
+            {
+                return false;
+            }
+
+            ExpressionSyntax? checkedValue = null;
+            if (ApiTable.HResultThrowMethods.Contains(name) && call.ArgumentList.Arguments.Count == 0 && call.Expression is MemberAccessExpressionSyntax access)
+            {
+                checkedValue = access.Expression;
+            }
+            else if (name == ApiTable.MarshalThrowMethod && call.ArgumentList.Arguments.Count == 1)
+            {
+                checkedValue = call.ArgumentList.Arguments[0].Expression;
+            }
+
+            while (true)
+            {
+                switch (checkedValue)
+                {
+                    case ParenthesizedExpressionSyntax parenthesized:
+                        checkedValue = parenthesized.Expression;
+                        continue;
+                    case CastExpressionSyntax cast:
+                        checkedValue = cast.Expression;
+                        continue;
+                    case CheckedExpressionSyntax checkedOrNot:
+                        checkedValue = checkedOrNot.Expression;
+                        continue;
+                }
+
+                return checkedValue == impersonation;
+            }
         }
 
         /// <summary>
@@ -131,6 +186,13 @@ namespace ComImpersonation.CodeFixes
                 return null;
             }
 
+            // A region that runs to the end of an inner block must not stop there when the code after the block
+            // runs impersonated too: reverting at the end of the block would run that code reverted (SPEC §4).
+            if (end == statements.Count && CodeMayFollow(list))
+            {
+                return null;
+            }
+
             // A closing `break;` or `return;` stays after the try: it leaves the same way either way.
             int regionEnd = end;
             if (end == statements.Count)
@@ -162,6 +224,7 @@ namespace ComImpersonation.CodeFixes
             }
 
             var rewritten = new List<StatementSyntax>(statements.Take(start));
+            var dropped = new HashSet<StatementSyntax>();
             if (region.Count == 0)
             {
                 if (revertToMove is not null)
@@ -174,26 +237,107 @@ namespace ComImpersonation.CodeFixes
             }
             else
             {
-                if (!CanMoveIntoBlock(region, regionEnd < statements.Count, list, semantics.Model, cancellationToken))
+                // `var result = action(); RevertToSelf(); return result;`  =>  try { return action(); } finally { … }
+                StatementSyntax? mergedReturn = null;
+                if (revertToMove is not null && end + 1 < statements.Count
+                    && MergeableReturn(region[region.Count - 1], statements[end + 1], list, semantics.Model, cancellationToken) is { } merged)
+                {
+                    mergedReturn = statements[end + 1];
+                    region[region.Count - 1] = merged;
+                }
+
+                // Locals of the region used after it are declared before the try and assigned in it.
+                TextSpan regionSpan = TextSpan.FromBounds(statements[start].SpanStart, statements[regionEnd - 1].Span.End);
+                var hoisted = new List<StatementSyntax>();
+                var staying = new List<StatementSyntax>();
+                for (int i = 0; i < region.Count; i++)
+                {
+                    StatementSyntax statement = region[i];
+                    if (statement != statements[start + i])
+                    {
+                        continue; // the merged return
+                    }
+
+                    if (StatementFacts.DeclaresNamesUsedElsewhere(new[] { statement }, StatementFacts.FunctionBodyOf(list.Owner), semantics.Model, cancellationToken, regionSpan))
+                    {
+                        if (Hoist(statement, semantics.Model, cancellationToken) is not { } split)
+                        {
+                            return null;
+                        }
+
+                        hoisted.Add(split.Declaration);
+                        region[i] = split.Assignment;
+                    }
+                    else
+                    {
+                        staying.Add(statement);
+                    }
+                }
+
+                if (!CanMoveIntoBlock(statements.Skip(start).Take(regionEnd - start).ToList(), staying, regionSpan, regionEnd < statements.Count, list, semantics.Model, cancellationToken))
                 {
                     return null;
                 }
 
+                if (mergedReturn is not null)
+                {
+                    dropped.Add(mergedReturn);
+                }
+
                 SyntaxTriviaList leading = region[0].GetLeadingTrivia();
                 region[0] = region[0].WithLeadingTrivia(LineTrivia.WithoutBlankLines(leading));
+                if (hoisted.Count > 0)
+                {
+                    hoisted[0] = hoisted[0].WithLeadingTrivia(LineTrivia.BlankLines(leading));
+                    leading = LineTrivia.WithoutBlankLines(leading);
+                }
+
+                rewritten.AddRange(hoisted);
+
+                if (!LineTrivia.StartsLine(statements[start]) || (revertToMove is not null && !LineTrivia.StartsLine(revertToMove)))
+                {
+                    // Statements that share a line: the formatter lays the try out.
+                    rewritten.Add(SyntaxFactory.TryStatement(
+                            SyntaxFactory.Block(region),
+                            default,
+                            SyntaxFactory.FinallyClause(SyntaxFactory.Block(revertStatement)))
+                        .WithLeadingTrivia(LineTrivia.BlankLines(leading))
+                        .WithTrailingTrivia(LineTrivia.EndOfLineOf(region[region.Count - 1].GetTrailingTrivia()))
+                        .WithAdditionalAnnotations(Formatter.Annotation));
+                }
+                else
+                {
+                // Only the lines that move get new indentation: the wrapped statements keep their layout, comments
+                // and blank lines (the formatter would also rewrite their insides, a lambda's brace say).
+                string indent = LineTrivia.IndentationOf(statements[start]);
+                string unit = LineTrivia.IndentationUnit(list.Owner, indent);
+                SyntaxTrivia lineEnd = LineTrivia.LineEndOf(list.Owner);
+                SyntaxTriviaList atIndent = SyntaxFactory.TriviaList(SyntaxFactory.Whitespace(indent));
+                SyntaxTriviaList endOfLine = SyntaxFactory.TriviaList(lineEnd);
+                StatementSyntax finallyStatement = revertToMove is not null
+                    ? LineTrivia.Indented(revertStatement, unit)
+                    : revertStatement.WithLeadingTrivia(SyntaxFactory.Whitespace(indent + unit)).WithTrailingTrivia(lineEnd);
                 TryStatementSyntax tryStatement = SyntaxFactory.TryStatement(
-                        SyntaxFactory.Block(region),
+                        SyntaxFactory.Token(LineTrivia.BlankLines(leading).AddRange(atIndent), SyntaxKind.TryKeyword, endOfLine),
+                        SyntaxFactory.Block(
+                            SyntaxFactory.Token(atIndent, SyntaxKind.OpenBraceToken, endOfLine),
+                            SyntaxFactory.List(region.Select(statement => LineTrivia.Indented(statement, unit))),
+                            SyntaxFactory.Token(atIndent, SyntaxKind.CloseBraceToken, endOfLine)),
                         default,
-                        SyntaxFactory.FinallyClause(SyntaxFactory.Block(revertStatement)))
-                    .WithLeadingTrivia(LineTrivia.BlankLines(leading))
-                    .WithTrailingTrivia(LineTrivia.EndOfLineOf(region[region.Count - 1].GetTrailingTrivia()))
-                    .WithAdditionalAnnotations(Formatter.Annotation);
+                        SyntaxFactory.FinallyClause(
+                            SyntaxFactory.Token(atIndent, SyntaxKind.FinallyKeyword, endOfLine),
+                            SyntaxFactory.Block(
+                                SyntaxFactory.Token(atIndent, SyntaxKind.OpenBraceToken, endOfLine),
+                                SyntaxFactory.SingletonList(finallyStatement),
+                                SyntaxFactory.Token(atIndent, SyntaxKind.CloseBraceToken, default))))
+                    .WithTrailingTrivia(LineTrivia.EndOfLineOf(region[region.Count - 1].GetTrailingTrivia()));
                 rewritten.Add(tryStatement);
+                }
             }
 
             for (int i = regionEnd; i < statements.Count; i++)
             {
-                if (statements[i] != revertToMove)
+                if (statements[i] != revertToMove && !dropped.Contains(statements[i]))
                 {
                     rewritten.Add(statements[i]);
                 }
@@ -205,6 +349,182 @@ namespace ComImpersonation.CodeFixes
             }
 
             return root.ReplaceNode(list.Owner, list.With(SyntaxFactory.List(rewritten)));
+        }
+
+        /// <summary>
+        /// True when, once control reaches the end of <paramref name="list"/>, more code of the same function may run:
+        /// statements after the block (or after the statement that holds it), a loop header that calls something, a
+        /// <c>finally</c> that does. A list that ends in <c>return</c> or <c>throw</c> is followed by nothing.
+        /// </summary>
+        private static bool CodeMayFollow(StatementList list)
+        {
+            SyntaxList<StatementSyntax> statements = list.Statements;
+            if (statements.Count > 0 && statements[statements.Count - 1] is ReturnStatementSyntax or ThrowStatementSyntax)
+            {
+                return false;
+            }
+
+            SyntaxNode current = list.Owner is SwitchSectionSyntax section ? section.Parent! : list.Owner;
+            while (current.Parent is { } parent)
+            {
+                switch (parent)
+                {
+                    case BaseMethodDeclarationSyntax or AccessorDeclarationSyntax or AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or ArrowExpressionClauseSyntax or GlobalStatementSyntax:
+                        return false;
+
+                    case BlockSyntax or SwitchSectionSyntax:
+                        StatementList.TryGet((StatementSyntax)current, out StatementList outer, out int index);
+                        SyntaxList<StatementSyntax> siblings = outer.Statements;
+                        if (index + 1 < siblings.Count)
+                        {
+                            StatementSyntax next = siblings[index + 1];
+                            if (next is ReturnStatementSyntax or ThrowStatementSyntax && !StatementFacts.InvocationsIn(next).Any())
+                            {
+                                return false;
+                            }
+
+                            if (next is not BreakStatementSyntax and not ContinueStatementSyntax)
+                            {
+                                return true;
+                            }
+                        }
+
+                        current = parent is SwitchSectionSyntax ? parent.Parent! : parent;
+                        break;
+
+                    case TryStatementSyntax tryStatement:
+                        if (current != tryStatement.Finally?.Block && tryStatement.Finally is { } cleanUp && StatementFacts.InvocationsIn(cleanUp).Any())
+                        {
+                            return true;
+                        }
+
+                        current = parent;
+                        break;
+
+                    case CatchClauseSyntax or FinallyClauseSyntax:
+                        current = parent.Parent!;
+                        if (parent is CatchClauseSyntax && ((TryStatementSyntax)current).Finally is { } finallyClause && StatementFacts.InvocationsIn(finallyClause).Any())
+                        {
+                            return true;
+                        }
+
+                        break;
+
+                    case ElseClauseSyntax:
+                        current = parent.Parent!;
+                        break;
+
+                    case WhileStatementSyntax or DoStatementSyntax or ForStatementSyntax:
+                        // The next iteration's test runs after the body.
+                        SyntaxNode? header = parent switch
+                        {
+                            WhileStatementSyntax loop => loop.Condition,
+                            DoStatementSyntax loop => loop.Condition,
+                            ForStatementSyntax loop => loop,
+                            _ => null,
+                        };
+                        if (header is ForStatementSyntax forLoop
+                            ? forLoop.Incrementors.Any(i => StatementFacts.InvocationsIn(i).Any()) || (forLoop.Condition is { } condition && StatementFacts.InvocationsIn(condition).Any())
+                            : header is not null && StatementFacts.InvocationsIn(header).Any())
+                        {
+                            return true;
+                        }
+
+                        current = parent;
+                        break;
+
+                    default:
+                        current = parent;
+                        break;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// <c>var x = E;</c> at the end of the region and <c>return x;</c> right after the revert, with no other use
+        /// of <c>x</c>: <c>return E;</c>, to go inside the <c>try</c> (E still runs impersonated, the revert still
+        /// runs before the method returns).
+        /// </summary>
+        private static StatementSyntax? MergeableReturn(StatementSyntax last, StatementSyntax afterRevert, StatementList list, SemanticModel model, CancellationToken cancellationToken)
+        {
+            if (last is not LocalDeclarationStatementSyntax { UsingKeyword.RawKind: 0, Declaration.Variables: { Count: 1 } variables } declaration
+                || declaration.IsConst
+                || variables[0].Initializer is not { Value: { } value }
+                || value is RefExpressionSyntax
+                || afterRevert is not ReturnStatementSyntax { Expression: IdentifierNameSyntax returned }
+                || returned.Identifier.ValueText != variables[0].Identifier.ValueText
+                || model.GetDeclaredSymbol(variables[0], cancellationToken) is not ILocalSymbol local
+                || !SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(returned, cancellationToken).Symbol, local))
+            {
+                return null;
+            }
+
+            // The returned value converts to the return type as the local did only when their types agree.
+            if (model.GetTypeInfo(value, cancellationToken).Type is not { } valueType
+                || !SymbolEqualityComparer.Default.Equals(valueType, local.Type))
+            {
+                return null;
+            }
+
+            int uses = StatementFacts.FunctionBodyOf(list.Owner).DescendantNodes().OfType<IdentifierNameSyntax>()
+                .Count(name => name.Identifier.ValueText == local.Name && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, local));
+            if (uses != 1)
+            {
+                return null;
+            }
+
+            return SyntaxFactory.ReturnStatement(value.WithoutTrivia())
+                .WithLeadingTrivia(last.GetLeadingTrivia())
+                .WithTrailingTrivia(last.GetTrailingTrivia());
+        }
+
+        /// <summary>
+        /// <c>T x = E;</c> as <c>T x;</c> (before the <c>try</c>) and <c>x = E;</c> (in it): the local stays visible
+        /// after the <c>try</c>, and is definitely assigned there as before. Null for what cannot be split so (const,
+        /// ref, <c>using</c>, several variables, a type that cannot be written).
+        /// </summary>
+        private static (StatementSyntax Declaration, StatementSyntax Assignment)? Hoist(StatementSyntax statement, SemanticModel model, CancellationToken cancellationToken)
+        {
+            if (statement is not LocalDeclarationStatementSyntax { UsingKeyword.RawKind: 0, Declaration.Variables: { Count: 1 } variables } declaration
+                || declaration.IsConst
+                || declaration.Declaration.Type is RefTypeSyntax
+                || variables[0].Initializer is not { Value: { } value }
+                || value is RefExpressionSyntax or StackAllocArrayCreationExpressionSyntax or ImplicitStackAllocArrayCreationExpressionSyntax
+                || model.GetDeclaredSymbol(variables[0], cancellationToken) is not ILocalSymbol local
+                || local.Type is IErrorTypeSymbol || local.Type.IsAnonymousType || local.Type.TypeKind == TypeKind.Error)
+            {
+                return null;
+            }
+
+            TypeSyntax type;
+            if (!declaration.Declaration.Type.IsVar)
+            {
+                type = declaration.Declaration.Type.WithoutTrivia();
+            }
+            else if (local.Type.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr)
+            {
+                // IntPtr stays IntPtr (C# displays and simplifies it as nint): by its short name where that binds to it.
+                string shortName = local.Type.SpecialType == SpecialType.System_IntPtr ? "IntPtr" : "UIntPtr";
+                type = SyntaxFactory.ParseTypeName(shortName);
+                if (!SymbolEqualityComparer.Default.Equals(model.GetSpeculativeTypeInfo(statement.SpanStart, type, SpeculativeBindingOption.BindAsTypeOrNamespace).Type, local.Type))
+                {
+                    type = SyntaxFactory.ParseTypeName("System." + shortName);
+                }
+            }
+            else
+            {
+                type = SyntaxFactory.ParseTypeName(local.Type.ToMinimalDisplayString(model, statement.SpanStart)).WithAdditionalAnnotations(Simplifier.Annotation);
+            }
+
+            StatementSyntax hoisted = SyntaxFactory.LocalDeclarationStatement(
+                    SyntaxFactory.VariableDeclaration(type, SyntaxFactory.SingletonSeparatedList(SyntaxFactory.VariableDeclarator(variables[0].Identifier.WithoutTrivia()))))
+                .WithAdditionalAnnotations(Formatter.Annotation);
+            StatementSyntax assignment = SyntaxFactory.ExpressionStatement(
+                    SyntaxFactory.AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, SyntaxFactory.IdentifierName(variables[0].Identifier.WithoutTrivia()), value.WithoutTrivia()))
+                .WithTriviaFrom(statement);
+            return (hoisted, assignment);
         }
 
         /// <summary>
@@ -233,7 +553,8 @@ namespace ComImpersonation.CodeFixes
         /// reach of its <c>goto</c>, split a preprocessor region, or (for a region that stops before the end of
         /// its list) dispose a <c>using</c> declaration earlier than before.
         /// </summary>
-        private static bool CanMoveIntoBlock(List<StatementSyntax> region, bool stopsBeforeEnd, StatementList list, SemanticModel model, CancellationToken cancellationToken)
+        /// <remarks><paramref name="staying"/>: the statements of the region whose declarations stay in it (the others are declared before the try).</remarks>
+        private static bool CanMoveIntoBlock(List<StatementSyntax> region, List<StatementSyntax> staying, TextSpan regionSpan, bool stopsBeforeEnd, StatementList list, SemanticModel model, CancellationToken cancellationToken)
         {
             foreach (StatementSyntax statement in region)
             {
@@ -248,26 +569,33 @@ namespace ComImpersonation.CodeFixes
                 }
             }
 
-            return !StatementFacts.DeclaresNamesUsedElsewhere(region, StatementFacts.FunctionBodyOf(list.Owner), model, cancellationToken);
+            return !StatementFacts.DeclaresNamesUsedElsewhere(staying, StatementFacts.FunctionBodyOf(list.Owner), model, cancellationToken, regionSpan);
         }
 
         /// <summary>
         /// <c>if (CoImpersonateClient() &lt; 0) return;</c>: a test of the impersonation's own result, no <c>else</c>,
         /// whose branch is the failure branch and always leaves.
         /// </summary>
-        public static bool IsFailureGuard(IfStatementSyntax test, SyntaxNode impersonation, SemanticModel model, CancellationToken cancellationToken) =>
+        public static bool IsFailureGuard(IfStatementSyntax test, SyntaxNode impersonation, FixSemantics semantics, CancellationToken cancellationToken) =>
             test.Else is null
             && StatementFacts.AlwaysLeaves(test.Statement)
             && test.Condition.Span.Contains(impersonation.Span)
-            && TryGetTestSense(test.Condition, impersonation, model, cancellationToken, out bool failureWhenTrue)
+            && TryGetTestSense(test.Condition, impersonation, semantics, cancellationToken, out bool failureWhenTrue)
             && failureWhenTrue;
 
-        private static bool TryGetTestSense(ExpressionSyntax condition, SyntaxNode impersonation, SemanticModel model, CancellationToken cancellationToken, out bool failureWhenTrue)
+        private static bool TryGetTestSense(ExpressionSyntax condition, SyntaxNode impersonation, FixSemantics semantics, CancellationToken cancellationToken, out bool failureWhenTrue)
         {
+            SemanticModel model = semantics.Model;
             failureWhenTrue = false;
+            // Read in the impersonation's own convention, as the analysis reads it: `r == 0` is the failure test of
+            // a BOOL declared as int.
             return model.GetOperation(condition, cancellationToken) is { } test
-                && ResultChecks.TryGetFailureTest(test, out IOperation tested, out failureWhenTrue)
+                && ResultChecks.TryGetFailureTest(test, ShapeOf(impersonation, semantics, cancellationToken), out IOperation tested, out failureWhenTrue)
                 && tested.Syntax.Span.Contains(impersonation.Span);
         }
+
+        /// <summary>How the impersonation's result reports failure (an object creation throws).</summary>
+        public static ResultShape ShapeOf(SyntaxNode impersonation, FixSemantics semantics, CancellationToken cancellationToken) =>
+            impersonation is InvocationExpressionSyntax call ? semantics.ResultShapeOf(call, cancellationToken) : ResultShape.Throws;
     }
 }

@@ -173,8 +173,14 @@ namespace ComImpersonation.CodeFixes
         /// The locals and local functions declared in <paramref name="statements"/> that code outside them (within
         /// <paramref name="scope"/>) uses: moving the statements into a block of their own would hide them.
         /// </summary>
-        public static bool DeclaresNamesUsedElsewhere(IReadOnlyList<StatementSyntax> statements, SyntaxNode scope, SemanticModel model, CancellationToken cancellationToken)
+        /// <remarks>With <paramref name="inside"/>, uses within that span count as inside (the statements are part of it).</remarks>
+        public static bool DeclaresNamesUsedElsewhere(IReadOnlyList<StatementSyntax> statements, SyntaxNode scope, SemanticModel model, CancellationToken cancellationToken, Microsoft.CodeAnalysis.Text.TextSpan? inside = null)
         {
+            if (statements.Count == 0)
+            {
+                return false;
+            }
+
             var declared = new Dictionary<string, List<ISymbol>>();
             foreach (StatementSyntax statement in statements)
             {
@@ -205,8 +211,8 @@ namespace ComImpersonation.CodeFixes
                 return false;
             }
 
-            int start = statements[0].SpanStart;
-            int end = statements[statements.Count - 1].Span.End;
+            int start = inside?.Start ?? statements[0].SpanStart;
+            int end = inside?.End ?? statements[statements.Count - 1].Span.End;
             foreach (IdentifierNameSyntax name in scope.DescendantNodes().OfType<IdentifierNameSyntax>())
             {
                 if ((name.SpanStart < start || name.SpanStart >= end)

@@ -510,6 +510,7 @@ class Forms
                 test.FixedState.InheritanceMode = StateInheritanceMode.Explicit;
                 test.FixedState.AdditionalReferences.AddRange(TestReferences.Net);
                 test.FixedState.ExpectedDiagnostics.AddRange(PrintedIn(id, blocks, "Code fix").Expected);
+                await StillImpersonated.VerifyAsync(new[] { declarations.Text }, bad.Text, ReplaceMembers(id, bad.Text, after));
                 await test.RunAsync(CancellationToken.None);
             }
 

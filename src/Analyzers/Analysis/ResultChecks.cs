@@ -92,6 +92,39 @@ namespace ComImpersonation.Analyzers.Analysis
             return false;
         }
 
+        /// <summary>
+        /// The one reading of a failure test for a result of a known shape, shared by the analysis and the fixes
+        /// (SPEC §2 "Results", §4): as <see cref="TryGetFailureTest(IOperation, out IOperation, out bool)"/>, but a
+        /// comparison with zero is read in the result's own convention. For a BOOL declared as <c>int</c>
+        /// (<see cref="ResultShape.Bool32"/>) zero is failure, so <c>r == 0</c> is its failure test, <c>r != 0</c>
+        /// its success test, and <c>r &lt; 0</c> / <c>r &gt;= 0</c> say nothing (false is returned).
+        /// </summary>
+        public static bool TryGetFailureTest(IOperation condition, ResultShape shape, out IOperation tested, out bool failureWhenTrue)
+        {
+            if (!TryGetFailureTest(condition, out tested, out bool hresultSense, out ResultTestKind kind)
+                || FailureSense(kind, hresultSense, zeroMeansFailure: shape == ResultShape.Bool32) is not bool sense)
+            {
+                tested = null!;
+                failureWhenTrue = false;
+                return false;
+            }
+
+            failureWhenTrue = sense;
+            return true;
+        }
+
+        /// <summary>
+        /// Whether a test read by <see cref="TryGetFailureTest(IOperation, out IOperation, out bool, out ResultTestKind)"/>
+        /// (<paramref name="hresultSense"/>: its sense for an HRESULT) is true on failure for a result where
+        /// <paramref name="zeroMeansFailure"/>; null when it says nothing about such a result (<c>r &lt; 0</c> of a BOOL).
+        /// </summary>
+        public static bool? FailureSense(ResultTestKind kind, bool hresultSense, bool zeroMeansFailure) => kind switch
+        {
+            ResultTestKind.ZeroEquality when zeroMeansFailure => !hresultSense,
+            ResultTestKind.ZeroOrder when zeroMeansFailure => null,
+            _ => hresultSense,
+        };
+
         /// <summary>Removes conversions and parentheses, which do not change what a value says about success.</summary>
         public static IOperation Unwrap(IOperation operation) => OperationValues.WithoutConversions(operation);
 

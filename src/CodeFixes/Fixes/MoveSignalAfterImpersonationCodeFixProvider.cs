@@ -135,13 +135,14 @@ namespace ComImpersonation.CodeFixes.Fixes
             IfStatementSyntax test => RevertsOnEveryPath(test.Statement, impersonation, result, semantics, cancellationToken)
                 && (test.Else is { } otherwise
                     ? RevertsOnEveryPath(otherwise.Statement, impersonation, result, semantics, cancellationToken)
-                    : IsSuccessTest(test.Condition, impersonation, result, semantics.Model, cancellationToken)),
+                    : IsSuccessTest(test.Condition, impersonation, result, semantics, cancellationToken)),
             _ => false,
         };
 
-        private static bool IsSuccessTest(ExpressionSyntax condition, SyntaxNode impersonation, ISymbol? result, SemanticModel model, CancellationToken cancellationToken) =>
-            model.GetOperation(condition, cancellationToken) is { } operation
-            && ResultChecks.TryGetFailureTest(operation, out IOperation tested, out bool failureWhenTrue)
+        private static bool IsSuccessTest(ExpressionSyntax condition, SyntaxNode impersonation, ISymbol? result, FixSemantics semantics, CancellationToken cancellationToken) =>
+            semantics.Model is var model
+            && model.GetOperation(condition, cancellationToken) is { } operation
+            && ResultChecks.TryGetFailureTest(operation, ImpersonatedRegion.ShapeOf(impersonation, semantics, cancellationToken), out IOperation tested, out bool failureWhenTrue)
             && !failureWhenTrue
             && (tested.Syntax.Span.Contains(impersonation.Span)
                 || (result is not null && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(tested.Syntax, cancellationToken).Symbol, result)));
@@ -170,7 +171,7 @@ namespace ComImpersonation.CodeFixes.Fixes
             {
                 StatementSyntax statement = statements[i];
                 bool isFailureCheck =
-                    (i == anchorIndex && statement is IfStatementSyntax test && ImpersonatedRegion.IsFailureGuard(test, impersonation, semantics.Model, cancellationToken))
+                    (i == anchorIndex && statement is IfStatementSyntax test && ImpersonatedRegion.IsFailureGuard(test, impersonation, semantics, cancellationToken))
                     || (i > anchorIndex && inFailureChecks && StatementFacts.IsResultGuard(statement, result, semantics.Model, cancellationToken));
                 if (i > anchorIndex && !isFailureCheck)
                 {

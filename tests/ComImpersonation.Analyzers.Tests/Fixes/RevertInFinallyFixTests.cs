@@ -370,6 +370,34 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
                 $$"""
                     public void Begin_Work()
                     {
+                        Work();
+                        if (_flag)
+                        {
+                            {{FixCode.Checked(f, f.Imp("COMIMP002"), FixCode.Body + "    ")}}
+                        }
+                    }
+                """,
+                $$"""
+                    public void Begin_Work()
+                    {
+                        Work();
+                        if (_flag)
+                        {
+                            {{FixCode.Checked(f, f.Impersonate, FixCode.Body + "    ")}}
+                            {{f.RevertStatement}}
+                        }
+                    }
+                """);
+        }
+
+        [Fact]
+        public Task Not_offered_when_the_block_that_ends_the_region_is_followed_by_impersonated_code()
+        {
+            // Reverting at the end of the if block would run Work() reverted: it ran impersonated before (issue 16).
+            Flavour f = ComImport;
+            return VerifyFix.NotOfferedAsync<RevertInFinallyCodeFixProvider>(f.Declarations, RuleCode.Class(f, $$"""
+                    public void Begin_Work()
+                    {
                         if (_flag)
                         {
                             {{FixCode.Checked(f, f.Imp("COMIMP002"), FixCode.Body + "    ")}}
@@ -377,19 +405,7 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
 
                         Work();
                     }
-                """,
-                $$"""
-                    public void Begin_Work()
-                    {
-                        if (_flag)
-                        {
-                            {{FixCode.Checked(f, f.Impersonate, FixCode.Body + "    ")}}
-                            {{f.RevertStatement}}
-                        }
-
-                        Work();
-                    }
-                """);
+                """));
         }
 
         [Fact]
@@ -477,19 +493,38 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
         // -------------------------------------------------------------------------------------------------------
 
         [Fact]
-        public Task Not_offered_when_a_local_of_the_region_is_used_after_the_revert()
+        public Task Local_of_the_region_used_after_the_revert_is_declared_before_the_try()
         {
             Flavour f = Throwing;
-            return VerifyFix.NotOfferedAsync<RevertInFinallyCodeFixProvider>(f.Declarations, RuleCode.Class(f, $$"""
+            return VerifyFix.RunAsync<RevertInFinallyCodeFixProvider>(
+                f,
+                $$"""
                     public void Begin_Work()
                     {
                         {{f.Imp("COMIMP007")}};
-                        int count = 3;
+                        var count = _mode + 3;
                         Work();
                         {{f.RevertStatement}}
                         Log(count);
                     }
-                """));
+                """,
+                $$"""
+                    public void Begin_Work()
+                    {
+                        {{f.Impersonate}};
+                        int count;
+                        try
+                        {
+                            count = _mode + 3;
+                            Work();
+                        }
+                        finally
+                        {
+                            {{f.RevertStatement}}
+                        }
+                        Log(count);
+                    }
+                """);
         }
 
         [Fact]

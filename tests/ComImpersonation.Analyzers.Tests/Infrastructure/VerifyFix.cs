@@ -14,9 +14,11 @@ namespace ComImpersonation.Analyzers.Tests.Infrastructure
     /// </summary>
     internal static class VerifyFix
     {
-        public static Task RunAsync<TFix>(string[] declarations, string source, string fixedSource)
+        public static async Task RunAsync<TFix>(string[] declarations, string source, string fixedSource)
             where TFix : CodeFixProvider, new()
         {
+            // What ran impersonated before the fix still runs impersonated after it (SPEC §4).
+            await StillImpersonated.VerifyAsync(declarations, source, fixedSource);
             var test = new FixTest<TFix>();
             foreach (string declaration in declarations)
             {
@@ -26,7 +28,7 @@ namespace ComImpersonation.Analyzers.Tests.Infrastructure
 
             test.TestState.Sources.Add(source);
             test.FixedState.Sources.Add(fixedSource);
-            return test.RunAsync(CancellationToken.None);
+            await test.RunAsync(CancellationToken.None);
         }
 
         /// <summary>The fix must not be offered: the source stays as it is, diagnostics included.</summary>
