@@ -278,12 +278,13 @@ namespace ComImpersonation.Analyzers.Analysis
             SiteSet zeroMeansFailure = _model.ZeroMeansFailure;
             if (test.Kind is ResultTestKind.ZeroEquality or ResultTestKind.ZeroOrder && !zeroMeansFailure.IsEmpty)
             {
-                // A BOOL declared as int: `r == 0` is its failure test (the opposite of an HRESULT's), and `r < 0`
-                // says nothing about it.
+                // A BOOL declared as int: the same reading the fixes use (ResultChecks.FailureSense): `r == 0` is its
+                // failure test, the opposite of an HRESULT's, and `r < 0` says nothing about it.
                 SiteSet bools = tested.Except(tested.Except(zeroMeansFailure));
                 SiteSet others = tested.Except(bools);
                 SiteSet failed = failureBranch ? others : SiteSet.Empty;
-                if (test.Kind == ResultTestKind.ZeroEquality && !failureBranch)
+                if (ResultChecks.FailureSense(test.Kind, test.FailureWhenTrue, zeroMeansFailure: true) is bool boolSense
+                    && conditionValue == boolSense)
                 {
                     failed = failed.Union(bools);
                 }
