@@ -113,14 +113,23 @@ namespace ComImpersonation.Analyzers.Api
                         break;
                     case ApiFormKind.ManagedMethod when form.Operation == ApiOperation.Impersonate:
                         // Not Undo / Dispose: a body that only reverts has nothing to report, and every body disposes.
-                        candidates.Add(form.Name);
+                        // Only when the compilation can call it: WindowsIdentity.Impersonate is .NET Framework's, and a
+                        // project whose references have no such method may well call its own methods Impersonate.
+                        if (Declares(compilation, form.TypeName!, form.Name))
+                        {
+                            candidates.Add(form.Name);
+                        }
+
                         break;
                 }
             }
 
             foreach (ImpersonatedRunner runner in ApiTable.ImpersonatedRunners)
             {
-                candidates.Add(runner.MethodName);
+                if (Declares(compilation, runner.TypeName, runner.MethodName))
+                {
+                    candidates.Add(runner.MethodName);
+                }
             }
 
             bool present = compilation.ContainsSymbolsWithName(name => declarableNames.Contains(name), SymbolFilter.Member, cancellationToken);
@@ -162,6 +171,23 @@ namespace ComImpersonation.Analyzers.Api
             }
 
             return present ? new ApiModel(candidates.ToImmutable()) : null;
+        }
+
+        /// <summary>
+        /// Does a type of this full name, in source or in a referenced assembly, declare a member of this name? A call
+        /// is classified as a .NET form only when the method it calls is declared on the form's type (by full name).
+        /// </summary>
+        private static bool Declares(Compilation compilation, string typeFullName, string memberName)
+        {
+            foreach (INamedTypeSymbol type in compilation.GetTypesByMetadataName(typeFullName))
+            {
+                if (!type.GetMembers(memberName).IsEmpty)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         /// <summary>Classifies a called method by the table. Never matches by name alone.</summary>
