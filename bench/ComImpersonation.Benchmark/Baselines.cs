@@ -186,7 +186,7 @@ namespace ComImpersonation.Benchmark
     /// (<see cref="PreCheck.Why"/>, the same code as ours' <c>MayMatter</c>, counted by reason), and the operation tree and
     /// control-flow graph of each block that passes, built as ours builds it. The analysis itself (body models, fixed
     /// points, rules, callees' summaries) is what ours' callback time adds to these. The counters are the benchmark's:
-    /// nothing is counted in the shipped analyzer.
+    /// nothing is counted in the shipped analyzer. Times are the callbacks' thread CPU time (<see cref="ThreadCpu"/>).
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     internal sealed class BreakdownAnalyzer : DiagnosticAnalyzer
@@ -203,6 +203,7 @@ namespace ComImpersonation.Benchmark
         private long _blocks;
         private int _gatePassed;
         private int _compilations;
+        private (int Names, int Trees, int AllTrees, string Sample) _index;
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptor);
 
@@ -214,10 +215,11 @@ namespace ComImpersonation.Benchmark
                 Ms(ref _gateTicks) / n, Ms(ref _indexTicks) / n, Ms(ref _preCheckTicks) / n, Ms(ref _graphTicks) / n,
                 Interlocked.Exchange(ref _graphs, 0) / n, Interlocked.Exchange(ref _blocks, 0) / n, Interlocked.Exchange(ref _gatePassed, 0) != 0,
                 Enum.GetValues<PreCheckReason>().ToImmutableDictionary(r => r, r => Interlocked.Exchange(ref _reasons[(int)r], 0) / n),
-                n);
+                n,
+                _index);
             return snapshot;
 
-            static double Ms(ref long ticks) => Interlocked.Exchange(ref ticks, 0) * 1000.0 / Stopwatch.Frequency;
+            static double Ms(ref long ns) => Interlocked.Exchange(ref ns, 0) / 1e6;
         }
 
         public override void Initialize(AnalysisContext context)
@@ -227,9 +229,9 @@ namespace ComImpersonation.Benchmark
             context.RegisterCompilationStartAction(start =>
             {
                 Interlocked.Increment(ref _compilations);
-                long begin = Stopwatch.GetTimestamp();
+                long begin = ThreadCpu.NowNs();
                 ApiModel? api = ApiModel.TryCreate(start.Compilation, start.Options.AnalyzerConfigOptionsProvider, start.CancellationToken);
-                Interlocked.Add(ref _gateTicks, Stopwatch.GetTimestamp() - begin);
+                Interlocked.Add(ref _gateTicks, ThreadCpu.NowNs() - begin);
                 if (api is null)
                 {
                     return;
@@ -237,9 +239,11 @@ namespace ComImpersonation.Benchmark
 
                 Volatile.Write(ref _gatePassed, 1);
                 var summaries = new MethodSummaries(start.Compilation, api);
-                begin = Stopwatch.GetTimestamp();
+                begin = ThreadCpu.NowNs();
                 _ = summaries.MayBeWrapperName("", start.CancellationToken);
-                Interlocked.Add(ref _indexTicks, Stopwatch.GetTimestamp() - begin);
+                Interlocked.Add(ref _indexTicks, ThreadCpu.NowNs() - begin);
+                _index = (summaries.IndexedNames!.Count - api.CandidateNames.Count, summaries.IndexedTrees ?? 0, start.Compilation.SyntaxTrees.Count(),
+                    string.Join(", ", summaries.IndexedNames.Where(n => !api.CandidateNames.Contains(n)).OrderBy(n => n, StringComparer.Ordinal).Take(30)));
                 start.RegisterCodeBlockAction(block =>
                 {
                     if (block.OwningSymbol.Kind != SymbolKind.Method)
@@ -247,10 +251,10 @@ namespace ComImpersonation.Benchmark
                         return;
                     }
 
-                    long t0 = Stopwatch.GetTimestamp();
+                    long t0 = ThreadCpu.NowNs();
                     var options = ApiOptions.Read(block.Options.AnalyzerConfigOptionsProvider.GetOptions(block.CodeBlock.SyntaxTree));
                     PreCheckReason reason = PreCheck.Why(block.CodeBlock, api, options, summaries, block.CancellationToken);
-                    long t1 = Stopwatch.GetTimestamp();
+                    long t1 = ThreadCpu.NowNs();
                     Interlocked.Add(ref _preCheckTicks, t1 - t0);
                     Interlocked.Increment(ref _blocks);
                     Interlocked.Increment(ref _reasons[(int)reason]);
@@ -260,7 +264,7 @@ namespace ComImpersonation.Benchmark
                     }
 
                     _ = ControlFlowGraph.Create(block.CodeBlock, block.SemanticModel, block.CancellationToken);
-                    Interlocked.Add(ref _graphTicks, Stopwatch.GetTimestamp() - t1);
+                    Interlocked.Add(ref _graphTicks, ThreadCpu.NowNs() - t1);
                     Interlocked.Increment(ref _graphs);
                 });
             });
@@ -270,6 +274,6 @@ namespace ComImpersonation.Benchmark
             codeBlock.ContainsDiagnostics && codeBlock.GetDiagnostics().Any(d => d.Severity == DiagnosticSeverity.Error);
 
         /// <summary>One compilation's figures.</summary>
-        internal sealed record Snapshot(double GateMs, double IndexMs, double PreCheckMs, double GraphMs, long Graphs, long Blocks, bool GatePassed, ImmutableDictionary<PreCheckReason, long> Reasons, int Compilations);
+        internal sealed record Snapshot(double GateMs, double IndexMs, double PreCheckMs, double GraphMs, long Graphs, long Blocks, bool GatePassed, ImmutableDictionary<PreCheckReason, long> Reasons, int Compilations, (int Names, int Trees, int AllTrees, string Sample) Index);
     }
 }
