@@ -125,9 +125,10 @@ namespace ComImpersonation.Benchmark
             File.Copy(analyzerAssembly, analyzer, overwrite: true);
 
             // That the analyzer really runs in the builds that name it: ReportAnalyzer prints its callback time.
-            (_, string reported) = Build(analyzer, extra: "-p:ReportAnalyzer=true -v:n");
+            // (MSBuild shows the compiler's analyzer report at detailed verbosity; CS8034 says an analyzer failed to load.)
+            (_, string reported) = Build(analyzer, extra: "-p:ReportAnalyzer=true -v:d");
             string? line = reported.Split('\n').FirstOrDefault(l => l.Contains("ComImpersonation.Analyzers.ImpersonationAnalyzer", StringComparison.Ordinal));
-            if (line is null)
+            if (line is null || reported.Contains("CS8034", StringComparison.Ordinal))
             {
                 throw new InvalidOperationException("The analyzer did not run in the build that names it:\n" + Tail(reported));
             }
