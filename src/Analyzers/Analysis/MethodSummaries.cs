@@ -79,12 +79,18 @@ namespace ComImpersonation.Analyzers.Analysis
 
         // Computed on first use with the asking code block's cancellation token and published once complete: a
         // cancelled computation is not cached, so it cannot fail later requests with a stale cancellation.
-        private HashSet<string>? _wrapperNames;
+        private WrapperIndex? _wrapperIndex;
+
+        // Before the index is built: does a tree's text mention a name of the API model's candidates? (per tree, once)
+        private readonly List<string> _candidates;
+
+        private readonly ConcurrentDictionary<SyntaxTree, bool> _mentionsCandidate = new ConcurrentDictionary<SyntaxTree, bool>();
 
         public MethodSummaries(Compilation compilation, ApiModel api)
         {
             _compilation = compilation;
             _api = api;
+            _candidates = new List<string>(api.CandidateNames);
         }
 
         /// <summary>
@@ -92,28 +98,61 @@ namespace ComImpersonation.Analyzers.Analysis
         /// or through such methods, something the API model recognises. A body that calls none of them and nothing
         /// recognised needs no analysis. Computed once per compilation from syntax alone.
         /// </summary>
-        public bool MayBeWrapperName(string name, CancellationToken cancellationToken)
+        public bool MayBeWrapperName(string name, CancellationToken cancellationToken) =>
+            Index(cancellationToken).Names.Contains(name);
+
+        /// <summary>
+        /// For the syntactic pre-check: can code in <paramref name="tree"/> call a name the API model could recognise
+        /// or a name of the wrapper-name index, or name a method of that index (a method group)? Only if the tree's text
+        /// mentions one of those names. A tree whose text mentions one of the API model's candidates can (asked first,
+        /// once per tree, so that a compilation that calls the APIs in every tree never builds the index); otherwise the
+        /// index decides: the trees it never walked mention none of its names, candidates included.
+        /// </summary>
+        public bool MayMatterIn(SyntaxTree tree, CancellationToken cancellationToken)
         {
-            HashSet<string>? names = Volatile.Read(ref _wrapperNames);
-            if (names is null)
+            if (Volatile.Read(ref _wrapperIndex) is { } index)
             {
-                names = CollectWrapperNames(cancellationToken);
-                names = Interlocked.CompareExchange(ref _wrapperNames, names, null) ?? names;
+                return index.Walked.Contains(tree);
             }
 
-            return names.Contains(name);
+            if (!_mentionsCandidate.TryGetValue(tree, out bool mentions))
+            {
+                mentions = MayMention(tree.GetText(cancellationToken).ToString(), _candidates);
+                _mentionsCandidate.TryAdd(tree, mentions);
+            }
+
+            return mentions || Index(cancellationToken).Walked.Contains(tree);
         }
 
-        private HashSet<string> CollectWrapperNames(CancellationToken cancellationToken)
+        /// <summary>The index's names, once built (for the benchmark); null before.</summary>
+        internal IReadOnlyCollection<string>? IndexedNames => Volatile.Read(ref _wrapperIndex)?.Names;
+
+        /// <summary>How many trees mention a name of the index, once built (for the benchmark).</summary>
+        internal int? IndexedTrees => Volatile.Read(ref _wrapperIndex)?.Walked.Count;
+
+        private WrapperIndex Index(CancellationToken cancellationToken)
+        {
+            WrapperIndex? index = Volatile.Read(ref _wrapperIndex);
+            if (index is null)
+            {
+                index = CollectWrapperNames(cancellationToken);
+                index = Interlocked.CompareExchange(ref _wrapperIndex, index, null) ?? index;
+            }
+
+            return index;
+        }
+
+        private WrapperIndex CollectWrapperNames(CancellationToken cancellationToken)
         {
             // The least set of names that contains the API model's candidates and the name of every method (or
             // constructor's type) whose body calls a name in the set. A body can only call a name that its tree's
             // text contains, so a tree is walked only once its text mentions a name of the set: each round searches
             // the trees not yet walked for the names the previous round added. Most trees of a large project mention
-            // none and are never walked.
+            // none and are never walked; those are the trees in which no code can matter (MayMatterIn).
             var names = new HashSet<string>(_api.CandidateNames, StringComparer.Ordinal);
             var mentions = new List<(string Declared, List<string> Mentioned)>();
             var unwalked = new List<SyntaxTree>(_compilation.SyntaxTrees);
+            var walked = new HashSet<SyntaxTree>();
             var fresh = new List<string>(names);
             while (fresh.Count > 0 && unwalked.Count > 0)
             {
@@ -123,6 +162,7 @@ namespace ComImpersonation.Analyzers.Analysis
                     if (MayMention(unwalked[i].GetText(cancellationToken).ToString(), fresh))
                     {
                         CollectMentions(unwalked[i], mentions, cancellationToken);
+                        walked.Add(unwalked[i]);
                         unwalked.RemoveAt(i);
                     }
                 }
@@ -143,14 +183,28 @@ namespace ComImpersonation.Analyzers.Analysis
                 }
             }
 
-            return names;
+            return new WrapperIndex(names, walked);
+        }
+
+        private sealed class WrapperIndex
+        {
+            public WrapperIndex(HashSet<string> names, HashSet<SyntaxTree> walked)
+            {
+                Names = names;
+                Walked = walked;
+            }
+
+            public HashSet<string> Names { get; }
+
+            /// <summary>The trees whose text mentions a name of <see cref="Names"/>.</summary>
+            public HashSet<SyntaxTree> Walked { get; }
         }
 
         /// <summary>
         /// Could the source text call one of <paramref name="words"/>? A plain search, except that an identifier
         /// written with a Unicode escape (<c>\u0053ignal</c>) is not found by one: such a text always may.
         /// </summary>
-        private static bool MayMention(string text, List<string> words)
+        private static bool MayMention(string text, IReadOnlyList<string> words)
         {
             return text.IndexOf("\\u", StringComparison.Ordinal) >= 0
                 || text.IndexOf("\\U", StringComparison.Ordinal) >= 0

@@ -70,16 +70,33 @@ namespace ComImpersonation.Analyzers.Api
                         }
 
                         break;
-                    case ApiFormKind.ManagedMethod or ApiFormKind.ContextMethod when form.Operation == ApiOperation.Impersonate:
-                        // Not Undo / Revert / Dispose: a body that only reverts has nothing to report, and every body disposes.
-                        candidates.Add(form.Name);
+                    case ApiFormKind.ManagedMethod when form.Operation == ApiOperation.Impersonate:
+                        // Not Undo / Dispose: a body that only reverts has nothing to report, and every body disposes.
+                        // Only when the compilation can call it: WindowsIdentity.Impersonate is .NET Framework's, and a
+                        // project whose references have no such method may well call its own methods Impersonate.
+                        if (Declares(compilation, form.TypeName!, form.Name))
+                        {
+                            candidates.Add(form.Name);
+                        }
+
+                        break;
+                    case ApiFormKind.ContextMethod when form.Operation == ApiOperation.Impersonate:
+                        // NtApiDotNet / NtCoreLib: only when the compilation has their ThreadImpersonationContext.
+                        if (HasContextType(compilation))
+                        {
+                            candidates.Add(form.Name);
+                        }
+
                         break;
                 }
             }
 
             foreach (ImpersonatedRunner runner in ApiTable.ImpersonatedRunners)
             {
-                candidates.Add(runner.MethodName);
+                if (Declares(compilation, runner.TypeName, runner.MethodName))
+                {
+                    candidates.Add(runner.MethodName);
+                }
             }
 
             bool present = compilation.ContainsSymbolsWithName(name => declarableNames.Contains(name), SymbolFilter.Member, cancellationToken);
@@ -121,6 +138,36 @@ namespace ComImpersonation.Analyzers.Api
             }
 
             return present ? new ApiModel(candidates.ToImmutable()) : null;
+        }
+
+        /// <summary>
+        /// Does a type of this full name, in source or in a referenced assembly, declare a member of this name? A call
+        /// is classified as a .NET form only when the method it calls is declared on the form's type (by full name).
+        /// </summary>
+        private static bool HasContextType(Compilation compilation)
+        {
+            foreach (string contextType in ApiTable.ThreadImpersonationContextTypes)
+            {
+                if (!compilation.GetTypesByMetadataName(contextType).IsEmpty)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool Declares(Compilation compilation, string typeFullName, string memberName)
+        {
+            foreach (INamedTypeSymbol type in compilation.GetTypesByMetadataName(typeFullName))
+            {
+                if (!type.GetMembers(memberName).IsEmpty)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         /// <summary>Classifies a called method by the table. Never matches by name alone.</summary>
