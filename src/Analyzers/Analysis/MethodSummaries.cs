@@ -149,7 +149,7 @@ namespace ComImpersonation.Analyzers.Analysis
             // text contains, so a tree is walked only once its text mentions a name of the set: each round searches
             // the trees not yet walked for the names the previous round added. Most trees of a large project mention
             // none and are never walked; those are the trees in which no code can matter (MayMatterIn).
-            var names = new HashSet<string>(_api.CandidateNames, StringComparer.Ordinal);
+            var names = new HashSet<string>(_api.IndexSeeds, StringComparer.Ordinal);
             var mentions = new List<(string Declared, List<string> Mentioned)>();
             var unwalked = new List<SyntaxTree>(_compilation.SyntaxTrees);
             var walked = new HashSet<SyntaxTree>();
@@ -236,7 +236,7 @@ namespace ComImpersonation.Analyzers.Analysis
                 var mentioned = new List<string>();
                 foreach (SyntaxNode inner in declaration.DescendantNodes())
                 {
-                    if (inner is InvocationExpressionSyntax invocation && ApiModel.InvokedName(invocation) is { } name)
+                    if (inner is InvocationExpressionSyntax invocation && ApiModel.CandidateCallName(invocation) is { } name)
                     {
                         mentioned.Add(name);
                     }

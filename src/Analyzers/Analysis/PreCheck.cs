@@ -79,7 +79,7 @@ namespace ComImpersonation.Analyzers.Analysis
                 {
                     switch (node)
                     {
-                        case InvocationExpressionSyntax invocation when ApiModel.InvokedName(invocation) is { } name:
+                        case InvocationExpressionSyntax invocation when ApiModel.CandidateCallName(invocation) is { } name:
                             if (api.CandidateNames.Contains(name))
                             {
                                 return PreCheckReason.CandidateName;

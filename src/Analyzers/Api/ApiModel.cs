@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -29,10 +30,19 @@ namespace ComImpersonation.Analyzers.Api
         private readonly ConcurrentDictionary<IMethodSymbol, string> _fullNames =
             new ConcurrentDictionary<IMethodSymbol, string>(SymbolEqualityComparer.Default);
 
-        private ApiModel(ImmutableHashSet<string> candidateNames)
+        private ApiModel(ImmutableHashSet<string> candidateNames, ImmutableHashSet<string> indexSeeds)
         {
             CandidateNames = candidateNames;
+            IndexSeeds = indexSeeds;
         }
+
+        /// <summary>
+        /// The candidate names the wrapper-name index grows from: all but those of the SSPI, NT native and NtApiDotNet /
+        /// NtCoreLib rows. In a code base that implements them (NtCoreLib declares the NT calls and calls its own
+        /// Impersonate…) the index, which goes by name, would grow from them through half the code. Their direct calls
+        /// are still analysed; a caller that only calls a helper around one is not (see docs/analysis-model.md).
+        /// </summary>
+        public ImmutableHashSet<string> IndexSeeds { get; }
 
         /// <summary>
         /// The simple names a call must have to possibly be recognised: the COM method names and entry points of the
@@ -52,6 +62,8 @@ namespace ComImpersonation.Analyzers.Api
             var entryPoints = new List<string>();
             var interfaceNames = new HashSet<string>(StringComparer.Ordinal);
             var candidates = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
+            var contextNames = new List<string>();
+            var otherNames = new HashSet<string>(StringComparer.Ordinal);
             foreach (ApiForm form in ApiTable.Forms)
             {
                 switch (form.Kind)
@@ -60,6 +72,11 @@ namespace ComImpersonation.Analyzers.Api
                         entryPoints.Add(form.Name);
                         declarableNames.Add(form.Name);
                         candidates.Add(form.Name);
+                        if (form.Family is ApiFamily.Sspi or ApiFamily.Nt)
+                        {
+                            contextNames.Add(form.Name); // see IndexSeeds
+                        }
+
                         break;
                     case ApiFormKind.ComMethod:
                         declarableNames.Add(form.Name);
@@ -77,6 +94,7 @@ namespace ComImpersonation.Analyzers.Api
                         if (Declares(compilation, form.TypeName!, form.Name))
                         {
                             candidates.Add(form.Name);
+                            otherNames.Add(form.Name);
                         }
 
                         break;
@@ -85,6 +103,7 @@ namespace ComImpersonation.Analyzers.Api
                         if (HasContextType(compilation))
                         {
                             candidates.Add(form.Name);
+                            contextNames.Add(form.Name);
                         }
 
                         break;
@@ -137,7 +156,15 @@ namespace ComImpersonation.Analyzers.Api
                 }
             }
 
-            return present ? new ApiModel(candidates.ToImmutable()) : null;
+            if (!present)
+            {
+                return null;
+            }
+
+            ImmutableHashSet<string> candidateNames = candidates.ToImmutable();
+            // A context-method name stays a seed only where another form (WindowsIdentity.Impersonate) made it a candidate.
+            ImmutableHashSet<string> indexSeeds = candidateNames.Except(contextNames.Where(name => !otherNames.Contains(name)));
+            return new ApiModel(candidateNames, indexSeeds);
         }
 
         /// <summary>
@@ -259,6 +286,32 @@ namespace ComImpersonation.Analyzers.Api
             }
         }
 
+
+        /// <summary>
+        /// For the syntactic pre-check and the wrapper-name index: the name an invocation calls, or null when by its
+        /// arguments it cannot be a recognised call though its name is one's.
+        /// </summary>
+        public static string? CandidateCallName(InvocationExpressionSyntax invocation)
+        {
+            string? name = InvokedName(invocation);
+            if (name is not null && ApiTable.InformationClassFunctions.Contains(name))
+            {
+                // NtSetInformationThread sets every kind of thread information: only a call that names the
+                // impersonation-token class (by name or as 5) can be one, and only it may make a body matter.
+                foreach (ArgumentSyntax argument in invocation.ArgumentList.Arguments)
+                {
+                    string text = argument.Expression.ToString();
+                    if (text.IndexOf("ImpersonationToken", StringComparison.Ordinal) >= 0 || text == "5")
+                    {
+                        return name;
+                    }
+                }
+
+                return null;
+            }
+
+            return name;
+        }
 
         /// <summary>The simple name of the method an invocation calls, as written (for the syntactic pre-check).</summary>
         public static string? InvokedName(InvocationExpressionSyntax invocation)

@@ -136,6 +136,23 @@ namespace ComImpersonation.Analyzers.Api
         /// </summary>
         public static readonly ImmutableArray<string> GateWords = DeriveGateWords();
 
+        /// <summary>The native functions that set many kinds of information, of which one impersonates (by its class argument).</summary>
+        public static readonly ImmutableHashSet<string> InformationClassFunctions = DeriveInformationClassFunctions();
+
+        private static ImmutableHashSet<string> DeriveInformationClassFunctions()
+        {
+            var names = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
+            foreach (ApiForm form in Forms)
+            {
+                if (form.ArgumentRule == ArgumentRule.ThreadImpersonationTokenClass)
+                {
+                    names.Add(form.Name);
+                }
+            }
+
+            return names.ToImmutable();
+        }
+
         /// <summary>
         /// The shortest list of words such that every row's name contains one: "Impersonat" covers most impersonations,
         /// and each other name (RevertToSelf, SetThreadToken, NtSetInformationThread, RevertSecurityContext…) is its own
