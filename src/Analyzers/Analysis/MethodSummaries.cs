@@ -110,11 +110,12 @@ namespace ComImpersonation.Analyzers.Analysis
         /// </summary>
         public bool MayMatterIn(SyntaxTree tree, CancellationToken cancellationToken)
         {
-            if (Volatile.Read(ref _wrapperIndex) is { } index)
+            if (Volatile.Read(ref _wrapperIndex) is { } index && index.Walked.Contains(tree))
             {
-                return index.Walked.Contains(tree);
+                return true;
             }
 
+            // A candidate the index does not grow from (ApiModel.IndexSeeds) still makes its tree matter.
             if (!_mentionsCandidate.TryGetValue(tree, out bool mentions))
             {
                 mentions = MayMention(tree.GetText(cancellationToken).ToString(), _candidates);
