@@ -278,7 +278,7 @@ namespace ComImpersonation.Analyzers.Analysis
                 {
                     case ApiOperation.Impersonate:
                         // A token argument that may hold the thread's saved token: the call restores it on paths where it does.
-                        object? token = call.TokenArgument >= 0 && ArgumentFor(invocation, call.TokenArgument) is { } argument ? KeyOf(argument) : null;
+                        object? token = call.TokenArgument >= 0 && ApiModel.ArgumentFor(invocation, call.TokenArgument) is { } argument ? KeyOf(argument) : null;
                         if (call.Family == ApiFamily.Nt && token is ILocalSymbol local && (AlwaysNoToken(local) || HoldsNoTokenBuffer(local)))
                         {
                             // NtSetInformationThread(thread, ThreadImpersonationToken, &zero, size): the family's revert.
@@ -478,19 +478,6 @@ namespace ComImpersonation.Analyzers.Analysis
                 }
 
                 return true;
-            }
-
-            private static IOperation? ArgumentFor(IInvocationOperation invocation, int ordinal)
-            {
-                foreach (IArgumentOperation argument in invocation.Arguments)
-                {
-                    if (argument.Parameter?.Ordinal == ordinal)
-                    {
-                        return argument.Value;
-                    }
-                }
-
-                return null;
             }
 
             private void AddSignal(BasicBlock block, IOperation invocation, string displayName, bool mayThrow)

@@ -91,7 +91,8 @@ namespace ComImpersonation.Analyzers.Api
             value.ConstantValue is { HasValue: true, Value: int or long or short } constant
             && Convert.ToInt64(constant.Value, System.Globalization.CultureInfo.InvariantCulture) == expected;
 
-        private static IOperation? ArgumentFor(IInvocationOperation invocation, int ordinal)
+        /// <summary>The value passed for the parameter at <paramref name="ordinal"/>, or null.</summary>
+        internal static IOperation? ArgumentFor(IInvocationOperation invocation, int ordinal)
         {
             foreach (IArgumentOperation argument in invocation.Arguments)
             {
