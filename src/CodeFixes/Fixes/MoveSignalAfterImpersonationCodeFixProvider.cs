@@ -18,7 +18,8 @@ namespace ComImpersonation.CodeFixes.Fixes
     /// reverts, or the client-identity call), so the impersonation runs while the call context still exists.
     /// Offered only when both are statements of one block, signal first, and no path between them could leave the
     /// method without signalling (other than the impersonation's own failure check throwing or returning the failure,
-    /// which fails the call).
+    /// which fails the call). A signal alone in an <c>if</c> without <c>else</c> moves with its <c>if</c> when the
+    /// condition has no effect and nothing it reads can change in between (<see cref="EarlySignalTest"/>).
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MoveSignalAfterImpersonationCodeFixProvider)), Shared]
     public sealed class MoveSignalAfterImpersonationCodeFixProvider : ImpersonationCodeFixProvider
@@ -30,9 +31,16 @@ namespace ComImpersonation.CodeFixes.Fixes
         internal override SyntaxNode? Fix(SyntaxNode root, FixSemantics semantics, SyntaxNode target, SyntaxNode? related, CancellationToken cancellationToken)
         {
             if (related is not InvocationExpressionSyntax signal
-                || StatementFacts.EnclosingStatement(signal) is not { } signalStatement
-                || StatementFacts.PlainCall(signalStatement) != signal
-                || !StatementList.TryGet(signalStatement, out StatementList list, out int signalIndex)
+                || StatementFacts.EnclosingStatement(signal) is not { } signalCall
+                || StatementFacts.PlainCall(signalCall) != signal)
+            {
+                return null;
+            }
+
+            // `if (small) { sync.Signal(); }` before the impersonation (an early signal for some requests) moves as a
+            // whole, when its condition reads the same after the region as before it.
+            StatementSyntax signalStatement = EarlySignalTest.Enclosing(signalCall, semantics.Model, cancellationToken) ?? signalCall;
+            if (!StatementList.TryGet(signalStatement, out StatementList list, out int signalIndex)
                 || AnchorIn(list, target) is not { } anchor)
             {
                 return null;
@@ -48,7 +56,8 @@ namespace ComImpersonation.CodeFixes.Fixes
             int regionEnd = RegionEnd(statements, anchorIndex, target, semantics, cancellationToken);
             if (regionEnd < 0
                 || FailureChecksBetween(statements, signalIndex, anchorIndex, regionEnd, target, semantics, cancellationToken) is not { } failureChecks
-                || WritesWhatSignalReads(statements, signalIndex, regionEnd, signalStatement, semantics.Model, cancellationToken))
+                || WritesWhatSignalReads(statements, signalIndex, regionEnd, signalStatement, semantics.Model, cancellationToken)
+                || (signalStatement != signalCall && EarlySignalTest.MayChangeBetween(signalStatement, statements, signalIndex, regionEnd, semantics.Model, cancellationToken)))
             {
                 return null;
             }

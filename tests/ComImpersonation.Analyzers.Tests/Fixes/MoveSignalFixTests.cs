@@ -322,6 +322,157 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
                 """);
         }
 
+        [Theory]
+        [MemberData(nameof(RuleCode.AllNames), MemberType = typeof(RuleCode))]
+        public Task Early_signal_in_an_if_moves_with_its_if(string name)
+        {
+            // Small requests are signalled before the work; the whole `if` moves past the region, and the signal for
+            // the others stays where it was.
+            Flavour f = RuleCode.Get(name);
+            return VerifyFix.RunAsync<MoveSignalAfterImpersonationCodeFixProvider>(
+                f,
+                $$"""
+                    public void Begin_Work(byte[] request, int limit)
+                    {
+                        if (request.Length < limit && !_readOnlyMode)
+                        {
+                            {{f.SignalStatement}}
+                        }
+
+                        {{FixCode.CheckedOrThrow(f, f.Imp("COMIMP001"))}}
+                        try
+                        {
+                            Work();
+                        }
+                        finally
+                        {
+                            {{f.RevertStatement}}
+                        }
+
+                        if (request.Length >= limit)
+                        {
+                            {{f.SignalStatement}}
+                        }
+                    }
+
+                    private readonly bool _readOnlyMode;
+                """,
+                $$"""
+                    public void Begin_Work(byte[] request, int limit)
+                    {
+                        {{FixCode.CheckedOrThrow(f, f.Impersonate)}}
+                        try
+                        {
+                            Work();
+                        }
+                        finally
+                        {
+                            {{f.RevertStatement}}
+                        }
+                        if (request.Length < limit && !_readOnlyMode)
+                        {
+                            {{f.SignalStatement}}
+                        }
+
+                        if (request.Length >= limit)
+                        {
+                            {{f.SignalStatement}}
+                        }
+                    }
+
+                    private readonly bool _readOnlyMode;
+                """);
+        }
+
+        [Fact]
+        public Task Early_signal_without_braces_moves_with_its_if()
+        {
+            Flavour f = Throwing;
+            return VerifyFix.RunAsync<MoveSignalAfterImpersonationCodeFixProvider>(
+                f,
+                $$"""
+                    public void Begin_Work(string request)
+                    {
+                        if (request.Length == 0) {{f.SignalStatement}}
+                        {{f.Imp("COMIMP001", "COMIMP007")}};
+                        Work();
+                        {{f.RevertStatement}}
+                        Log(request);
+                    }
+                """,
+                $$"""
+                    public void Begin_Work(string request)
+                    {
+                        {{f.Imp("COMIMP007")}};
+                        Work();
+                        {{f.RevertStatement}}
+                        if (request.Length == 0) {{f.SignalStatement}}
+                        Log(request);
+                    }
+                """);
+        }
+
+        [Theory]
+        [InlineData("IsSmall()", "")]                          // a call: it may have effects, or answer differently later
+        [InlineData("_flag", "")]                              // a mutable field: the work between may change it
+        [InlineData("size < 64", "size = 0;")]                 // the work between writes what the condition reads
+        [InlineData("size < 64", "Action reset = () => size = 0;")] // a lambda captures it
+        public Task Early_signal_is_not_moved_when_its_condition_could_change(string condition, string between)
+        {
+            Flavour f = Throwing;
+            return VerifyFix.NotOfferedAsync<MoveSignalAfterImpersonationCodeFixProvider>(f.Declarations, RuleCode.Class(f, $$"""
+                    public void Begin_Work(int size)
+                    {
+                        if ({{condition}})
+                        {
+                            {{f.SignalStatement}}
+                        }
+
+                        {{f.Imp("COMIMP001")}};
+                        try
+                        {
+                            {{between}}
+                            Work();
+                        }
+                        finally
+                        {
+                            {{f.RevertStatement}}
+                        }
+                    }
+
+                    private static bool IsSmall() => true;
+                """));
+        }
+
+        [Fact]
+        public Task Early_signal_with_an_else_is_not_moved()
+        {
+            Flavour f = Throwing;
+            return VerifyFix.NotOfferedAsync<MoveSignalAfterImpersonationCodeFixProvider>(f.Declarations, RuleCode.Class(f, $$"""
+                    public void Begin_Work(int size)
+                    {
+                        if (size < 64)
+                        {
+                            {{f.SignalStatement}}
+                        }
+                        else
+                        {
+                            Log(size);
+                        }
+
+                        {{f.Imp("COMIMP001")}};
+                        try
+                        {
+                            Work();
+                        }
+                        finally
+                        {
+                            {{f.RevertStatement}}
+                        }
+                    }
+                """));
+        }
+
         [Fact]
         public Task Not_offered_when_the_work_between_may_return()
         {
