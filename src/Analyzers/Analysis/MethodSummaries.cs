@@ -81,8 +81,10 @@ namespace ComImpersonation.Analyzers.Analysis
         // cancelled computation is not cached, so it cannot fail later requests with a stale cancellation.
         private WrapperIndex? _wrapperIndex;
 
+        private readonly object _indexLock = new object();
+
         // Before the index is built: does a tree's text mention a name of the API model's candidates? (per tree, once)
-        private readonly List<string> _candidates;
+        private readonly NameSearch _candidates;
 
         private readonly ConcurrentDictionary<SyntaxTree, bool> _mentionsCandidate = new ConcurrentDictionary<SyntaxTree, bool>();
 
@@ -90,7 +92,7 @@ namespace ComImpersonation.Analyzers.Analysis
         {
             _compilation = compilation;
             _api = api;
-            _candidates = new List<string>(api.CandidateNames);
+            _candidates = new NameSearch(api.CandidateNames);
         }
 
         /// <summary>
@@ -118,7 +120,7 @@ namespace ComImpersonation.Analyzers.Analysis
             // A candidate the index does not grow from (ApiModel.IndexSeeds) still makes its tree matter.
             if (!_mentionsCandidate.TryGetValue(tree, out bool mentions))
             {
-                mentions = MayMention(tree.GetText(cancellationToken).ToString(), _candidates);
+                mentions = _api.MayMention(tree, _candidates, cancellationToken);
                 _mentionsCandidate.TryAdd(tree, mentions);
             }
 
@@ -134,13 +136,24 @@ namespace ComImpersonation.Analyzers.Analysis
         private WrapperIndex Index(CancellationToken cancellationToken)
         {
             WrapperIndex? index = Volatile.Read(ref _wrapperIndex);
-            if (index is null)
+            if (index is not null)
             {
-                index = CollectWrapperNames(cancellationToken);
-                index = Interlocked.CompareExchange(ref _wrapperIndex, index, null) ?? index;
+                return index;
             }
 
-            return index;
+            // One thread builds it while the others wait: the driver's first code blocks arrive on every thread at
+            // once, and each building its own copy would multiply the cost by the number of threads.
+            lock (_indexLock)
+            {
+                index = Volatile.Read(ref _wrapperIndex);
+                if (index is null)
+                {
+                    index = CollectWrapperNames(cancellationToken);
+                    Volatile.Write(ref _wrapperIndex, index);
+                }
+
+                return index;
+            }
         }
 
         private WrapperIndex CollectWrapperNames(CancellationToken cancellationToken)
@@ -157,10 +170,11 @@ namespace ComImpersonation.Analyzers.Analysis
             var fresh = new List<string>(names);
             while (fresh.Count > 0 && unwalked.Count > 0)
             {
+                var search = new NameSearch(fresh);
                 for (int i = unwalked.Count - 1; i >= 0; i--)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    if (MayMention(unwalked[i].GetText(cancellationToken).ToString(), fresh))
+                    if (_api.MayMention(unwalked[i], search, cancellationToken))
                     {
                         CollectMentions(unwalked[i], mentions, cancellationToken);
                         walked.Add(unwalked[i]);
@@ -199,17 +213,6 @@ namespace ComImpersonation.Analyzers.Analysis
 
             /// <summary>The trees whose text mentions a name of <see cref="Names"/>.</summary>
             public HashSet<SyntaxTree> Walked { get; }
-        }
-
-        /// <summary>
-        /// Could the source text call one of <paramref name="words"/>? A plain search, except that an identifier
-        /// written with a Unicode escape (<c>\u0053ignal</c>) is not found by one: such a text always may.
-        /// </summary>
-        private static bool MayMention(string text, IReadOnlyList<string> words)
-        {
-            return text.IndexOf("\\u", StringComparison.Ordinal) >= 0
-                || text.IndexOf("\\U", StringComparison.Ordinal) >= 0
-                || ApiModel.ContainsAny(text, words);
         }
 
         /// <summary>For each method and constructor with a body in <paramref name="tree"/>: the names its body calls or creates.</summary>

@@ -30,10 +30,15 @@ namespace ComImpersonation.Analyzers.Api
         private readonly ConcurrentDictionary<IMethodSymbol, string> _fullNames =
             new ConcurrentDictionary<IMethodSymbol, string>(SymbolEqualityComparer.Default);
 
-        private ApiModel(ImmutableHashSet<string> candidateNames, ImmutableHashSet<string> indexSeeds)
+        // The trees whose text the gate found mentioning a gate word, or written with a Unicode escape (which can spell
+        // any name). Only these can mention a name that contains a gate word: see MayMention.
+        private readonly HashSet<SyntaxTree> _gateWordTrees;
+
+        private ApiModel(ImmutableHashSet<string> candidateNames, ImmutableHashSet<string> indexSeeds, HashSet<SyntaxTree> gateWordTrees)
         {
             CandidateNames = candidateNames;
             IndexSeeds = indexSeeds;
+            _gateWordTrees = gateWordTrees;
         }
 
         /// <summary>
@@ -141,13 +146,20 @@ namespace ComImpersonation.Analyzers.Api
 
             // Every call of a native or .NET form, and every P/Invoke declaration (renamed or not), contains one of
             // the gate words: [DllImport("advapi32", EntryPoint = "ImpersonateLoggedOnUser")] static extern bool Become(IntPtr t);
+            var gateWordTrees = new HashSet<SyntaxTree>();
             foreach (SyntaxTree tree in compilation.SyntaxTrees)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (MentionsAny(tree, ApiTable.GateWords, cancellationToken))
+                string text = tree.GetText(cancellationToken).ToString();
+                if (ContainsAny(text, ApiTable.GateWords))
                 {
                     present = true;
+                    gateWordTrees.Add(tree);
                     CollectRenamedImports(tree, entryPoints, candidates, cancellationToken);
+                }
+                else if (HasUnicodeEscape(text))
+                {
+                    gateWordTrees.Add(tree);
                 }
 
                 if (!present && ApiOptions.Read(optionsProvider.GetOptions(tree)).HasAdditionalMethods)
@@ -164,7 +176,7 @@ namespace ComImpersonation.Analyzers.Api
             ImmutableHashSet<string> candidateNames = candidates.ToImmutable();
             // A context-method name stays a seed only where another form (WindowsIdentity.Impersonate) made it a candidate.
             ImmutableHashSet<string> indexSeeds = candidateNames.Except(contextNames.Where(name => !otherNames.Contains(name)));
-            return new ApiModel(candidateNames, indexSeeds);
+            return new ApiModel(candidateNames, indexSeeds, gateWordTrees);
         }
 
         /// <summary>
@@ -353,8 +365,26 @@ namespace ComImpersonation.Analyzers.Api
             return assembly.GetTypeByMetadataName("Vanara.PInvoke.Ole32") is not null;
         }
 
-        private static bool MentionsAny(SyntaxTree tree, ImmutableArray<string> words, CancellationToken cancellationToken) =>
-            ContainsAny(tree.GetText(cancellationToken).ToString(), words);
+        /// <summary>
+        /// Could <paramref name="tree"/>'s text call or name one of <paramref name="names"/>? A plain search, except that
+        /// an identifier written with a Unicode escape (<c>\u0053ignal</c>) is not found by one: such a text always may.
+        /// Cheap on the trees the gate saw no gate word in (most trees of a large project): a name that contains a
+        /// gate word (every entry point, <c>Impersonate…</c>) cannot be in them, so only the other names
+        /// (<c>Signal</c>, wrappers' names) are searched there, and often none is left to search.
+        /// </summary>
+        internal bool MayMention(SyntaxTree tree, NameSearch names, CancellationToken cancellationToken)
+        {
+            if (!_gateWordTrees.Contains(tree))
+            {
+                return names.WithoutGateWord.Count > 0 && ContainsAny(tree.GetText(cancellationToken).ToString(), names.WithoutGateWord);
+            }
+
+            string text = tree.GetText(cancellationToken).ToString();
+            return HasUnicodeEscape(text) || ContainsAny(text, names.WithoutGateWord) || ContainsAny(text, names.WithGateWord);
+        }
+
+        private static bool HasUnicodeEscape(string text) =>
+            text.IndexOf("\\u", StringComparison.Ordinal) >= 0 || text.IndexOf("\\U", StringComparison.Ordinal) >= 0;
 
         /// <summary>Does <paramref name="text"/> contain one of <paramref name="words"/> (ordinal, anywhere)?</summary>
         internal static bool ContainsAny(string text, IReadOnlyList<string> words)
