@@ -266,12 +266,18 @@ namespace ComImpersonation.CodeFixes
                         }
 
                         hoisted.Add(split.Declaration);
-                        region[i] = split.Assignment;
+                        region[i] = split.Assignment!; // null (nothing left in the try) is removed below
                     }
                     else
                     {
                         staying.Add(statement);
                     }
+                }
+
+                region.RemoveAll(statement => statement is null);
+                if (region.Count == 0)
+                {
+                    return null;
                 }
 
                 if (!CanMoveIntoBlock(statements.Skip(start).Take(regionEnd - start).ToList(), staying, regionSpan, regionEnd < statements.Count, list, semantics.Model, cancellationToken))
@@ -288,7 +294,7 @@ namespace ComImpersonation.CodeFixes
                 region[0] = region[0].WithLeadingTrivia(LineTrivia.WithoutBlankLines(leading));
                 if (hoisted.Count > 0)
                 {
-                    hoisted[0] = hoisted[0].WithLeadingTrivia(LineTrivia.BlankLines(leading));
+                    hoisted[0] = hoisted[0].WithLeadingTrivia(LineTrivia.BlankLines(leading).AddRange(hoisted[0].GetLeadingTrivia()));
                     leading = LineTrivia.WithoutBlankLines(leading);
                 }
 
@@ -482,11 +488,23 @@ namespace ComImpersonation.CodeFixes
 
         /// <summary>
         /// <c>T x = E;</c> as <c>T x;</c> (before the <c>try</c>) and <c>x = E;</c> (in it): the local stays visible
-        /// after the <c>try</c>, and is definitely assigned there as before. Null for what cannot be split so (const,
+        /// after the <c>try</c>, and is definitely assigned there as before; <c>T x;</c> moves whole, with nothing left
+        /// in the <c>try</c>. Null for what cannot be split so (const,
         /// ref, <c>using</c>, several variables, a type that cannot be written).
         /// </summary>
-        private static (StatementSyntax Declaration, StatementSyntax Assignment)? Hoist(StatementSyntax statement, SemanticModel model, CancellationToken cancellationToken)
+        private static (StatementSyntax Declaration, StatementSyntax? Assignment)? Hoist(StatementSyntax statement, SemanticModel model, CancellationToken cancellationToken)
         {
+            // `IntPtr token;` (assigned later in the region, by `out token`): the declaration itself moves before the try,
+            // and a local assigned in the try is definitely assigned after the try/finally as it was after the region.
+            if (statement is LocalDeclarationStatementSyntax { UsingKeyword.RawKind: 0, Declaration: { Type: not RefTypeSyntax, Variables: var plain } } uninitialised
+                && !uninitialised.IsConst
+                && !uninitialised.Declaration.Type.IsVar
+                && plain.All(variable => variable.Initializer is null))
+            {
+                // Its comments go with it; blank lines stay where the region starts.
+                return (uninitialised.WithLeadingTrivia(LineTrivia.WithoutBlankLines(uninitialised.GetLeadingTrivia())).WithAdditionalAnnotations(Formatter.Annotation), null);
+            }
+
             if (statement is not LocalDeclarationStatementSyntax { UsingKeyword.RawKind: 0, Declaration.Variables: { Count: 1 } variables } declaration
                 || declaration.IsConst
                 || declaration.Declaration.Type is RefTypeSyntax

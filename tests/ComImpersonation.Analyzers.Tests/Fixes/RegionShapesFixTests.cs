@@ -341,6 +341,50 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
                 """));
         }
 
+        [Theory]
+        [MemberData(nameof(TokenNames))]
+        public Task Local_declared_without_a_value_moves_before_the_try(string name)
+        {
+            // `IntPtr token;` filled by an out argument in the region and read after it: the declaration moves whole.
+            Flavour f = TokenFlavours.Get(name);
+            return VerifyFix.RunAsync<RevertInFinallyCodeFixProvider>(
+                f.Declarations,
+                TokenCode.Class(f, $$"""
+                    private static bool Open(out IntPtr handle) { handle = IntPtr.Zero; return true; }
+
+                    public bool Serve()
+                    {
+                        if ({{f.Failed("{|COMIMP002:" + f.Impersonate + "|}")}}) return false;
+                        // the client's handle
+                        IntPtr handle, other;
+                        if (!Open(out handle)) return false;
+                        other = handle;
+                        {{f.RevertStatement}}
+                        return handle != other;
+                    }
+                """),
+                TokenCode.Class(f, $$"""
+                    private static bool Open(out IntPtr handle) { handle = IntPtr.Zero; return true; }
+
+                    public bool Serve()
+                    {
+                        if ({{f.Failed(f.Impersonate)}}) return false;
+                        // the client's handle
+                        IntPtr handle, other;
+                        try
+                        {
+                            if (!Open(out handle)) return false;
+                            other = handle;
+                        }
+                        finally
+                        {
+                            {{f.RevertStatement}}
+                        }
+                        return handle != other;
+                    }
+                """));
+        }
+
         // -------------------------------------------------------------------------------------------------------
         // The user's formatting: only the lines that move get new indentation
         // -------------------------------------------------------------------------------------------------------
