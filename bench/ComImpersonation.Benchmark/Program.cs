@@ -234,11 +234,12 @@ namespace ComImpersonation.Benchmark
             BreakdownAnalyzer.Snapshot figures = breakdownAnalyzer.Take();
             double oursCpuMs = timed.TakeMs();
 
-            var pairs = new List<(double Without, double With, string Load)>();
+            var pairs = new List<RealBuildRound>();
             if (!args.Contains("--no-build"))
             {
                 string analyzer = typeof(ImpersonationAnalyzer).Assembly.Location;
-                pairs = project.BuildPairs(analyzer, int.Parse(ValueOf(args, "--pairs") ?? (quick ? "2" : "5"), CultureInfo.InvariantCulture));
+                string driverOnly = typeof(ComImpersonation.NoOpAnalyzer.DriverOnlyAnalyzer).Assembly.Location;
+                pairs = project.BuildRounds(analyzer, driverOnly, int.Parse(ValueOf(args, "--pairs") ?? (quick ? "2" : "5"), CultureInfo.InvariantCulture));
             }
 
             report.Real(corpus, results, ours, figures, oursCpuMs, pairs);
@@ -420,7 +421,7 @@ namespace ComImpersonation.Benchmark
                 }
             }
 
-            public void Real(Corpus corpus, Dictionary<Configuration, Result> results, Configuration ours, BreakdownAnalyzer.Snapshot figures, double oursCpuMs, List<(double Without, double With, string Load)> pairs)
+            public void Real(Corpus corpus, Dictionary<Configuration, Result> results, Configuration ours, BreakdownAnalyzer.Snapshot figures, double oursCpuMs, List<RealBuildRound> pairs)
             {
                 double compile = CompileMs(results);
                 double bestCompile = BestCompileMs(results);
@@ -452,27 +453,28 @@ namespace ComImpersonation.Benchmark
                     return;
                 }
 
-                _text.AppendLine("Real builds (`dotnet build -f … -c Release --no-incremental --no-restore -clp:PerformanceSummary`; the Csc task's time), alternating without and with the analyzer:").AppendLine();
-                _text.AppendLine("| Pair | Csc without (ms) | Csc with (ms) | Added | Load average |");
-                _text.AppendLine("|---:|---:|---:|---:|---|");
+                _text.AppendLine("Real builds (`dotnet build -f … -c Release --no-incremental --no-restore -clp:PerformanceSummary`; the Csc task's time), rotating without an analyzer, with an analyzer that registers what ours does and does nothing (`bench/ComImpersonation.NoOpAnalyzer`), and with ours. The project runs no analyzer of its own, so the second column is what the compiler's analyzer driver costs any analyzer:").AppendLine();
+                _text.AppendLine("| Round | Csc without (ms) | do-nothing analyzer (ms) | ours (ms) | ours added | do-nothing added | ours over do-nothing | Load average |");
+                _text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---|");
                 for (int i = 0; i < pairs.Count; i++)
                 {
-                    (double without, double with, string load) = pairs[i];
-                    _text.AppendLine($"| {i + 1} | {without:F0} | {with:F0} | {100 * (with - without) / without:+0.0;-0.0}% | {load} |");
+                    RealBuildRound round = pairs[i];
+                    _text.AppendLine($"| {i + 1} | {round.Without:F0} | {round.DriverOnly:F0} | {round.With:F0} | {round.AddedPercent:+0.0;-0.0}% | {round.DriverOnlyPercent:+0.0;-0.0}% | {round.OverDriverOnlyPercent:+0.0;-0.0}% | {round.Load} |");
                 }
 
-                double medianAdded = Result.Median(pairs.Select(p => 100 * (p.With - p.Without) / p.Without));
+                double medianAdded = Result.Median(pairs.Select(p => p.AddedPercent));
+                double medianDriver = Result.Median(pairs.Select(p => p.DriverOnlyPercent));
+                double medianOverDriver = Result.Median(pairs.Select(p => p.OverDriverOnlyPercent));
                 double fastestWithout = pairs.Min(p => p.Without);
                 double fastestWith = pairs.Min(p => p.With);
+                double fastestDriver = pairs.Min(p => p.DriverOnly);
                 double fastestAdded = 100 * (fastestWith - fastestWithout) / fastestWithout;
-                double medianWithout = Result.Median(pairs.Select(p => p.Without));
-                double medianWith = Result.Median(pairs.Select(p => p.With));
                 _text.AppendLine();
-                _text.AppendLine($"- median of the pairs' differences: **{medianAdded:+0.0;-0.0}%**; medians: {medianWithout:F0} ms without, {medianWith:F0} ms with ({100 * (medianWith - medianWithout) / medianWithout:+0.0;-0.0}%); fastest: {fastestWithout:F0} ms without, {fastestWith:F0} ms with ({fastestAdded:+0.0;-0.0}%)");
+                _text.AppendLine($"- medians of the rounds: ours adds **{medianAdded:+0.0;-0.0}%**; the do-nothing analyzer adds {medianDriver:+0.0;-0.0}%; ours over it {medianOverDriver:+0.0;-0.0}% of the build without; fastest runs: {fastestWithout:F0} ms without, {fastestDriver:F0} ms do-nothing, {fastestWith:F0} ms ours ({fastestAdded:+0.0;-0.0}%)");
                 _text.AppendLine();
                 Budget(
-                    $"{corpus.Name.Split(' ')[0]}, real build: Csc time added ≤ 2% (median of {pairs.Count} alternating pairs)",
-                    $"{medianAdded:+0.0;-0.0}% (fastest runs: {fastestAdded:+0.0;-0.0}%)",
+                    $"{corpus.Name.Split(' ')[0]}, real build: Csc time added ≤ 2% (median of {pairs.Count} rounds)",
+                    $"{medianAdded:+0.0;-0.0}% (fastest runs: {fastestAdded:+0.0;-0.0}%; of which the analyzer driver, for any analyzer: {medianDriver:+0.0;-0.0}%)",
                     medianAdded <= BudgetRealPercent);
             }
 

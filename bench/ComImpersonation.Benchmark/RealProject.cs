@@ -114,15 +114,16 @@ namespace ComImpersonation.Benchmark
         }
 
         /// <summary>
-        /// Real builds alternating without and with the analyzer (a copy of <paramref name="analyzerAssembly"/> in the temporary
-        /// folder), one warm-up pair first; the first of each pair alternates too, so that drift spreads evenly.
+        /// Real builds rotating without an analyzer, with <paramref name="driverOnlyAssembly"/> (an analyzer that does
+        /// nothing) and with <paramref name="analyzerAssembly"/> (copies in the temporary folder), one warm-up round
+        /// first; the order rotates too, so that drift spreads evenly. The project runs no analyzer of its own, so the
+        /// do-nothing analyzer shows what the compiler's analyzer driver costs any analyzer, and ours over it what our
+        /// code costs.
         /// </summary>
-        public List<(double Without, double With, string Load)> BuildPairs(string analyzerAssembly, int pairs)
+        public List<RealBuildRound> BuildRounds(string analyzerAssembly, string driverOnlyAssembly, int rounds)
         {
-            string analyzerDirectory = Path.Combine(Root, "analyzer");
-            Directory.CreateDirectory(analyzerDirectory);
-            string analyzer = Path.Combine(analyzerDirectory, Path.GetFileName(analyzerAssembly));
-            File.Copy(analyzerAssembly, analyzer, overwrite: true);
+            string analyzer = CopyToRoot(analyzerAssembly, "analyzer");
+            string driverOnly = CopyToRoot(driverOnlyAssembly, "driver-only");
 
             // That the analyzer really runs in the builds that name it: ReportAnalyzer prints its callback time.
             // (MSBuild shows the compiler's analyzer report at detailed verbosity; CS8034 says an analyzer failed to load.)
@@ -135,28 +136,34 @@ namespace ComImpersonation.Benchmark
 
             _progress($"  analyzer in a real build (-p:ReportAnalyzer=true, untimed): {line.Trim()}");
             Build(null);
-            var results = new List<(double Without, double With, string Load)>();
-            for (int pair = 0; pair < pairs; pair++)
+            Build(driverOnly);
+            var results = new List<RealBuildRound>();
+            for (int round = 0; round < rounds; round++)
             {
                 string load = LoadAverage();
-                double without;
-                double with;
-                if (pair % 2 == 0)
+                var times = new double[3];
+                string?[] configurations = { null, driverOnly, analyzer };
+                for (int step = 0; step < 3; step++)
                 {
-                    without = Build(null).CscMs;
-                    with = Build(analyzer).CscMs;
-                }
-                else
-                {
-                    with = Build(analyzer).CscMs;
-                    without = Build(null).CscMs;
+                    int which = (round + step) % 3;
+                    times[which] = Build(configurations[which]).CscMs;
                 }
 
-                results.Add((without, with, load));
-                _progress($"  pair {pair + 1}/{pairs}: Csc without {without:F0} ms, with {with:F0} ms ({100 * (with - without) / without:+0.0;-0.0}%); load {load}");
+                var result = new RealBuildRound(times[0], times[1], times[2], load);
+                results.Add(result);
+                _progress($"  round {round + 1}/{rounds}: Csc without {result.Without:F0} ms, do-nothing analyzer {result.DriverOnly:F0} ms, ours {result.With:F0} ms ({result.AddedPercent:+0.0;-0.0}%, over the do-nothing analyzer {result.OverDriverOnlyPercent:+0.0;-0.0}%); load {load}");
             }
 
             return results;
+        }
+
+        private string CopyToRoot(string assembly, string folder)
+        {
+            string directory = Path.Combine(Root, folder);
+            Directory.CreateDirectory(directory);
+            string copy = Path.Combine(directory, Path.GetFileName(assembly));
+            File.Copy(assembly, copy, overwrite: true);
+            return copy;
         }
 
         /// <summary>The compiler's inputs as MSBuild resolves them: sources, references, defines, language version, nullable.</summary>
@@ -284,5 +291,31 @@ namespace ComImpersonation.Benchmark
         }
 
         private static string Tail(string output) => output.Length <= 4000 ? output : output.Substring(output.Length - 4000);
+    }
+
+    /// <summary>One round of real builds: the Csc task's time without an analyzer, with the do-nothing analyzer, and with ours.</summary>
+    internal sealed class RealBuildRound
+    {
+        public RealBuildRound(double without, double driverOnly, double with, string load)
+        {
+            Without = without;
+            DriverOnly = driverOnly;
+            With = with;
+            Load = load;
+        }
+
+        public double Without { get; }
+
+        public double DriverOnly { get; }
+
+        public double With { get; }
+
+        public string Load { get; }
+
+        public double AddedPercent => 100 * (With - Without) / Without;
+
+        public double DriverOnlyPercent => 100 * (DriverOnly - Without) / Without;
+
+        public double OverDriverOnlyPercent => 100 * (With - DriverOnly) / Without;
     }
 }
