@@ -89,9 +89,9 @@ namespace ComImpersonation.Analyzers.Analysis
             }
 
             SiteSet sites = SiteSet.Empty;
-            foreach ((ImpersonationSite site, UncheckedResult how) in ResultUse.FindUnchecked(this, Graph.OriginalOperation.Syntax, _semanticModel, cancellationToken))
+            foreach ((ImpersonationSite site, UncheckedVerdict verdict) in ResultUse.FindUnchecked(this, Graph.OriginalOperation.Syntax, _semanticModel, cancellationToken))
             {
-                if (how != UncheckedResult.Swallowed)
+                if (verdict.How != UncheckedResult.Swallowed)
                 {
                     sites = sites.Add(site.Index);
                 }

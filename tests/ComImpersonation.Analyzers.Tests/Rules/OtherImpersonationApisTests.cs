@@ -132,14 +132,18 @@ namespace ComImpersonation.Analyzers.Tests.Rules
         public Task Result_never_read_is_COMIMP004(string name)
         {
             Flavour f = TokenFlavours.Get(name);
-            return TokenCode.VerifyAsync(f, $$"""
+            string members = $$"""
                     public void Serve()
                     {
                         var ok = {|#0:{{f.Impersonate}}|};
                         try { Work(); } finally { {{f.RevertStatement}} }
-                    }
-                """,
-                Verify.Diagnostic("COMIMP004").WithLocation(0).WithArguments(f.ImpersonateName, "it is stored in a local that is never read"));
+                    {|#1:}|}
+                """;
+            return TokenCode.VerifyAsync(
+                f,
+                members,
+                Verify.DiagnosticWithRelated("COMIMP004").WithLocation(0).WithLocation(1)
+                    .WithArguments(f.ImpersonateName, "it is stored in 'ok' and never read before the method returns at line " + Flavours.LineOf(TokenCode.Class(f, members), "{|#1:")));
         }
 
         [Fact]
