@@ -15,12 +15,14 @@ namespace ComImpersonation.Analyzers.Rules
         {
             foreach ((ImpersonationSite site, UncheckedVerdict verdict) in ResultUse.FindUnchecked(model, codeBlock, semanticModel, cancellationToken))
             {
+                // In path order: the impersonation inside a wrapper, then the place that loses its result.
                 sink.ReportWithPath(
                     Descriptors.UncheckedResult,
                     site.Operation.Syntax,
-                    new[] { verdict.Place },
+                    new[] { site.Inside?.Location, verdict.Place },
                     site.Api.DisplayName,
-                    Describe(verdict));
+                    Describe(verdict),
+                    CalleeClause.After(site.Inside, CalleeClause.Impersonates, site.Operation.Syntax));
             }
         }
 

@@ -41,7 +41,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
             return VerifyAsync(
                 f,
                 members,
-                Verify.DiagnosticWithRelated(Id).WithLocation(0).WithArguments(f.ImpersonateName, "it is discarded"));
+                Verify.DiagnosticWithRelated(Id).WithLocation(0).WithArguments(f.ImpersonateName, "it is discarded", ""));
         }
 
         [Theory]
@@ -69,7 +69,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                 f,
                 members,
                 Verify.DiagnosticWithRelated(Id).WithLocation(0).WithLocation(1)
-                    .WithArguments(f.ImpersonateName, "it is stored in 'hr' and overwritten at line " + Line(f, members, "{|#1:") + " before it is read"));
+                    .WithArguments(f.ImpersonateName, "it is stored in 'hr' and overwritten at line " + Line(f, members, "{|#1:") + " before it is read", ""));
         }
 
         [Theory]
@@ -98,7 +98,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                 f,
                 members,
                 Verify.DiagnosticWithRelated(Id).WithLocation(0).WithLocation(1)
-                    .WithArguments(f.ImpersonateName, "it is stored in 'hr' and overwritten at line " + Line(f, members, "{|#1:") + " before it is read"));
+                    .WithArguments(f.ImpersonateName, "it is stored in 'hr' and overwritten at line " + Line(f, members, "{|#1:") + " before it is read", ""));
         }
 
         [Theory]
@@ -117,7 +117,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                 f,
                 members,
                 Verify.DiagnosticWithRelated(Id).WithLocation(0).WithLocation(1)
-                    .WithArguments(f.ImpersonateName, "it is stored in 'hr' and never read before the method returns at line " + Line(f, members, "{|#1:")));
+                    .WithArguments(f.ImpersonateName, "it is stored in 'hr' and never read before the method returns at line " + Line(f, members, "{|#1:"), ""));
         }
 
         /// <summary>Of an early return and a later overwrite, the message names the first in the source.</summary>
@@ -146,7 +146,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                 f,
                 members,
                 Verify.DiagnosticWithRelated(Id).WithLocation(0).WithLocation(1)
-                    .WithArguments(f.ImpersonateName, "it is stored in 'hr' and never read before the method returns at line " + Line(f, members, "{|#1:")));
+                    .WithArguments(f.ImpersonateName, "it is stored in 'hr' and never read before the method returns at line " + Line(f, members, "{|#1:"), ""));
         }
 
         /// <summary>Paths that only throw reach no return: there is no exit to name.</summary>
@@ -166,7 +166,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
             return VerifyAsync(
                 f,
                 members,
-                Verify.DiagnosticWithRelated(Id).WithLocation(0).WithArguments(f.ImpersonateName, "it is stored in 'hr' and never read"));
+                Verify.DiagnosticWithRelated(Id).WithLocation(0).WithArguments(f.ImpersonateName, "it is stored in 'hr' and never read", ""));
         }
 
         /// <summary>A return whose finally overwrites the local loses the result at the write, not at the return.</summary>
@@ -200,7 +200,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                 f,
                 members,
                 Verify.DiagnosticWithRelated(Id).WithLocation(0).WithLocation(1)
-                    .WithArguments(f.ImpersonateName, "it is stored in 'hr' and overwritten at line " + Line(f, members, "{|#1:") + " before it is read"));
+                    .WithArguments(f.ImpersonateName, "it is stored in 'hr' and overwritten at line " + Line(f, members, "{|#1:") + " before it is read", ""));
         }
 
         /// <summary>In a loop that the method leaves, the result is never read before the method returns.</summary>
@@ -223,7 +223,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                 f,
                 members,
                 Verify.DiagnosticWithRelated(Id).WithLocation(0).WithLocation(1)
-                    .WithArguments(f.ImpersonateName, "it is stored in 'hr' and never read before the method returns at line " + Line(f, members, "{|#1:")));
+                    .WithArguments(f.ImpersonateName, "it is stored in 'hr' and never read before the method returns at line " + Line(f, members, "{|#1:"), ""));
         }
 
         /// <summary>In a loop that never ends, the next iteration's call overwrites the result: the loop's back edge is named.</summary>
@@ -246,7 +246,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                 f,
                 members,
                 Verify.DiagnosticWithRelated(Id).WithLocation(0).WithLocation(1)
-                    .WithArguments(f.ImpersonateName, "it is stored in 'hr' and overwritten in the next iteration of the loop (back edge at line " + Line(f, members, "{|#1:") + ") before it is read"));
+                    .WithArguments(f.ImpersonateName, "it is stored in 'hr' and overwritten in the next iteration of the loop (back edge at line " + Line(f, members, "{|#1:") + ") before it is read", ""));
         }
 
         /// <summary>A throwing projection whose exception a catch swallows: the catch is named.</summary>
@@ -273,7 +273,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                 f,
                 members,
                 Verify.DiagnosticWithRelated(Id).WithLocation(0).WithLocation(1)
-                    .WithArguments(f.ImpersonateName, "its exception is swallowed by the catch at line " + Line(f, members, "{|#1:") + ", which neither rethrows, throws nor returns"));
+                    .WithArguments(f.ImpersonateName, "its exception is swallowed by the catch at line " + Line(f, members, "{|#1:") + ", which neither rethrows, throws nor returns", ""));
         }
     }
 }

@@ -32,7 +32,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                         try { Work(); } finally { {{f.RevertStatement}} }
                     }
                 """,
-                Verify.Diagnostic(Id).WithLocation(0).WithArguments(f.ImpersonateName, "it is discarded"));
+                Verify.Diagnostic(Id).WithLocation(0).WithArguments(f.ImpersonateName, "it is discarded", ""));
         }
 
         [Theory]
@@ -86,7 +86,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                 f,
                 members,
                 Verify.DiagnosticWithRelated(Id).WithLocation(0).WithLocation(1)
-                    .WithArguments(f.ImpersonateName, "it is stored in 'hr' and never read before the method returns at line " + Flavours.LineOf(RuleCode.Class(f, members), "{|#1:")));
+                    .WithArguments(f.ImpersonateName, "it is stored in 'hr' and never read before the method returns at line " + Flavours.LineOf(RuleCode.Class(f, members), "{|#1:"), ""));
         }
 
         [Theory]
@@ -185,7 +185,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                 f,
                 members,
                 Verify.DiagnosticWithRelated(Id).WithLocation(0).WithLocation(1)
-                    .WithArguments(f.ImpersonateName, "its exception is swallowed by the catch at line " + Flavours.LineOf(RuleCode.Class(f, members), "{|#1:") + ", which neither rethrows, throws nor returns"));
+                    .WithArguments(f.ImpersonateName, "its exception is swallowed by the catch at line " + Flavours.LineOf(RuleCode.Class(f, members), "{|#1:") + ", which neither rethrows, throws nor returns", ""));
         }
 
         [Theory]
