@@ -384,7 +384,7 @@ class Forms
                 Verify.Diagnostic("COMIMP006", DiagnosticSeverity.Warning).WithLocation(1).WithMessage(
                     $"'CoImpersonateClient' impersonates and stays active across the 'await' at line {LineOf(source, "// await across")}: the revert may run on another thread while this one keeps the impersonated token; the call context exists only on the thread that dispatches the call"),
                 Verify.Diagnostic("COMIMP006", DiagnosticSeverity.Warning).WithLocation(2).WithMessage(
-                    $"'DeleteAsClient' impersonates in a delegate handed to 'Task.Run' (line {LineOf(source, "Task.Run(() => {|#2:")}), which runs it on another thread; the call context exists only on the thread that dispatches the call"));
+                    $"'DeleteAsClient' (which impersonates with 'CoImpersonateClient' at line {LineOf(Interop, "Marshal.ThrowExceptionForHR(NativeMethods.CoImpersonateClient());")} of Test0.cs) impersonates in a delegate handed to 'Task.Run' (line {LineOf(source, "Task.Run(() => {|#2:")}), which runs it on another thread; the call context exists only on the thread that dispatches the call"));
         }
 
         /// <summary>COMIMP007.md, "What the analysis sees": what can throw, and where an exception goes.</summary>

@@ -18,7 +18,7 @@ namespace ComImpersonation.Analyzers.Analysis
         private readonly HashSet<int> _afterAwait = new HashSet<int>();
         private readonly HashSet<int> _acrossAwait = new HashSet<int>();
         private readonly HashSet<int> _impersonated = new HashSet<int>();
-        private bool _restores;
+        private ImpersonationSite? _firstRestore;
 
         /// <summary>For each impersonation site: the returns it may still be active at, in source order (after the analysis).</summary>
         private readonly Dictionary<int, List<Location>> _exits = new Dictionary<int, List<Location>>();
@@ -69,10 +69,28 @@ namespace ComImpersonation.Analyzers.Analysis
         public bool HandsOff => !HandedOff.IsEmpty && ActiveAtNormalExit.Count == 0;
 
         /// <summary>The body ends impersonations: it reverts, or restores a token saved from the thread.</summary>
-        public bool Reverts => Model.HasRevert || _restores;
+        public bool Reverts => Model.HasRevert || _firstRestore is not null;
 
         /// <summary>Impersonation sites that impersonate on some path (a restore of a saved token does not).</summary>
         public bool Impersonates => _impersonated.Count > 0;
+
+        /// <summary>The first site (in the model's order) that impersonates on some path, if any: a summary names it.</summary>
+        public ImpersonationSite? FirstImpersonating
+        {
+            get
+            {
+                ImpersonationSite? first = null;
+                foreach (int index in _impersonated)
+                {
+                    first = first is null || index < first.Index ? Model.Impersonations[index] : first;
+                }
+
+                return first;
+            }
+        }
+
+        /// <summary>The first site (in the model's order) that restores a token saved from the thread, if any.</summary>
+        public ImpersonationSite? FirstRestore => _firstRestore;
 
         /// <summary>Runs the analysis; null when the body does nothing of interest or the fixed point was not reached.</summary>
         public static BodyFindings? Analyze(BodySession.Body body, BodyModel model, CancellationToken cancellationToken)
@@ -156,9 +174,9 @@ namespace ComImpersonation.Analyzers.Analysis
             _throwers.TryGetValue(site.Index, out (SyntaxNode Thrower, bool Escapes) found) ? found.Thrower : null;
 
         /// <summary>The first revert (a revert call, a dispose or undo that ends an impersonation, a restore) after <paramref name="node"/> in the source.</summary>
-        public SyntaxNode? RevertAfter(SyntaxNode node)
+        public IOperation? RevertAfter(SyntaxNode node)
         {
-            SyntaxNode? first = null;
+            IOperation? first = null;
             foreach (Microsoft.CodeAnalysis.FlowAnalysis.BasicBlock block in Model.Graph.Blocks)
             {
                 if (Model.EffectsOf(block) is not { } effects)
@@ -168,15 +186,15 @@ namespace ComImpersonation.Analyzers.Analysis
 
                 foreach (Effect effect in effects)
                 {
-                    SyntaxNode? revert = effect.Kind switch
+                    IOperation? revert = effect.Kind switch
                     {
-                        EffectKind.Revert or EffectKind.EndIfBound => effect.Operation?.Syntax,
-                        EffectKind.Impersonate when effect.Key is not null => effect.Operation?.Syntax,
+                        EffectKind.Revert or EffectKind.EndIfBound => effect.Operation,
+                        EffectKind.Impersonate when effect.Key is not null => effect.Operation,
                         _ => null,
                     };
 
-                    if (revert is not null && revert.SyntaxTree == node.SyntaxTree && revert.SpanStart > node.SpanStart
-                        && (first is null || revert.SpanStart < first.SpanStart))
+                    if (revert is not null && revert.Syntax.SyntaxTree == node.SyntaxTree && revert.Syntax.SpanStart > node.SpanStart
+                        && (first is null || revert.Syntax.SpanStart < first.Syntax.SpanStart))
                     {
                         first = revert;
                     }
@@ -351,7 +369,13 @@ namespace ComImpersonation.Analyzers.Analysis
             }
         }
 
-        void IImpersonationObserver.OnRestore(ImpersonationSite site) => _restores = true;
+        void IImpersonationObserver.OnRestore(ImpersonationSite site)
+        {
+            if (_firstRestore is null || site.Index < _firstRestore.Index)
+            {
+                _firstRestore = site;
+            }
+        }
 
         void IImpersonationObserver.OnAwait(IOperation awaitOperation, ImpersonationState before)
         {

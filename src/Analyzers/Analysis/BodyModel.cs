@@ -21,7 +21,7 @@ namespace ComImpersonation.Analyzers.Analysis
         private ResultLiveness? _liveness;
         private SiteSet? _uncheckedSites;
 
-        private BodyModel(ControlFlowGraph graph, Effect[]?[] effects, ResultTest?[] tests, ReturnValue?[] returns, HandOffRules handOffs, HashSet<object> trackedKeys, List<ImpersonationSite> impersonations, List<SignalSite> signals, List<IFlowAnonymousFunctionOperation> anonymousFunctions, List<Handoff> handoffs, List<DroppedImpersonatedRun> droppedRuns, bool hasRevert, bool hasAwait, object[]? savedFields, SemanticModel semanticModel)
+        private BodyModel(ControlFlowGraph graph, Effect[]?[] effects, ResultTest?[] tests, ReturnValue?[] returns, HandOffRules handOffs, HashSet<object> trackedKeys, List<ImpersonationSite> impersonations, List<SignalSite> signals, List<RevertSite> reverts, List<IFlowAnonymousFunctionOperation> anonymousFunctions, List<Handoff> handoffs, List<DroppedImpersonatedRun> droppedRuns, bool hasRevert, bool hasAwait, object[]? savedFields, SemanticModel semanticModel)
         {
             Graph = graph;
             _semanticModel = semanticModel;
@@ -44,6 +44,7 @@ namespace ComImpersonation.Analyzers.Analysis
             _tests = tests;
             Impersonations = impersonations;
             Signals = signals;
+            Reverts = reverts;
             HasRevert = hasRevert;
             HasAwait = hasAwait;
         }
@@ -53,6 +54,27 @@ namespace ComImpersonation.Analyzers.Analysis
         public IReadOnlyList<ImpersonationSite> Impersonations { get; }
 
         public IReadOnlyList<SignalSite> Signals { get; }
+
+        /// <summary>The calls that end impersonations (reverts, revert wrappers, disposes and undos), in the order they were found.</summary>
+        public IReadOnlyList<RevertSite> Reverts { get; }
+
+        /// <summary>
+        /// The revert whose call <paramref name="operation"/> is, if it is one (a body has few). A scope's
+        /// <c>Dispose()</c> is both the end of what it is bound to and a revert wrapper: the one with a place inside wins.
+        /// </summary>
+        public RevertSite? RevertSiteOf(IOperation operation)
+        {
+            RevertSite? found = null;
+            foreach (RevertSite revert in Reverts)
+            {
+                if (ReferenceEquals(revert.Operation, operation) && (found is null || (found.Inside is null && revert.Inside is not null)))
+                {
+                    found = revert;
+                }
+            }
+
+            return found;
+        }
 
         public bool HasRevert { get; }
 
@@ -89,9 +111,9 @@ namespace ComImpersonation.Analyzers.Analysis
             }
 
             SiteSet sites = SiteSet.Empty;
-            foreach ((ImpersonationSite site, UncheckedResult how) in ResultUse.FindUnchecked(this, Graph.OriginalOperation.Syntax, _semanticModel, cancellationToken))
+            foreach ((ImpersonationSite site, UncheckedVerdict verdict) in ResultUse.FindUnchecked(this, Graph.OriginalOperation.Syntax, _semanticModel, cancellationToken))
             {
-                if (how != UncheckedResult.Swallowed)
+                if (verdict.How != UncheckedResult.Swallowed)
                 {
                     sites = sites.Add(site.Index);
                 }

@@ -20,6 +20,7 @@ namespace ComImpersonation.Analyzers.Analysis
             private readonly BodySession _session;
             private readonly List<ImpersonationSite> _impersonations = new List<ImpersonationSite>();
             private readonly List<SignalSite> _signals = new List<SignalSite>();
+            private readonly List<RevertSite> _reverts = new List<RevertSite>();
             private readonly List<IFlowAnonymousFunctionOperation> _anonymousFunctions = new List<IFlowAnonymousFunctionOperation>();
             private readonly List<Handoff> _handoffs = new List<Handoff>();
             private readonly List<DroppedImpersonatedRun> _droppedRuns = new List<DroppedImpersonatedRun>();
@@ -111,7 +112,7 @@ namespace ComImpersonation.Analyzers.Analysis
                     tests[ordinal] = TestFor(_graph.Blocks[ordinal], tracked);
                 }
 
-                return new BodyModel(_graph, effects, tests, returns, HandOffRules.For(_owner, _session), tracked, _impersonations, _signals, _anonymousFunctions, _handoffs, _droppedRuns, _hasRevert, _hasAwait, SavedFields(tracked), _session.SemanticModel);
+                return new BodyModel(_graph, effects, tests, returns, HandOffRules.For(_owner, _session), tracked, _impersonations, _signals, _reverts, _anonymousFunctions, _handoffs, _droppedRuns, _hasRevert, _hasAwait, SavedFields(tracked), _session.SemanticModel);
             }
 
             // Post-order with an explicit stack: operands are evaluated before the operation that uses them, and
@@ -282,8 +283,7 @@ namespace ComImpersonation.Analyzers.Analysis
                         if (call.Family == ApiFamily.Nt && token is ILocalSymbol local && (AlwaysNoToken(local) || HoldsNoTokenBuffer(local)))
                         {
                             // NtSetInformationThread(thread, ThreadImpersonationToken, &zero, size): the family's revert.
-                            _hasRevert = true;
-                            Add(block, new Effect(EffectKind.Revert, operation: invocation));
+                            AddRevert(block, invocation, call.DisplayName, inside: null);
                             return;
                         }
 
@@ -292,8 +292,7 @@ namespace ComImpersonation.Analyzers.Analysis
 
                     case ApiOperation.Revert:
                         // A failing revert is not modelled: the thread is taken to be reverted either way.
-                        _hasRevert = true;
-                        Add(block, new Effect(EffectKind.Revert, operation: invocation));
+                        AddRevert(block, invocation, call.DisplayName, inside: null);
                         return;
 
                     case ApiOperation.Signal:
@@ -326,6 +325,7 @@ namespace ComImpersonation.Analyzers.Analysis
                 {
                     // using (BeginImpersonation()) { … } and ctx.Undo(): the object a hand-off returned ends it.
                     Add(block, new Effect(EffectKind.EndIfBound, key: ended, operation: invocation));
+                    _reverts.Add(new RevertSite(invocation, target.ContainingType.Name + "." + target.Name, inside: null));
                 }
 
                 if (_session.Api.IsThreadHandoff(target))
@@ -359,25 +359,23 @@ namespace ComImpersonation.Analyzers.Analysis
                 if (summary.Has(SummaryEffects.ClientIdentity))
                 {
                     // Impersonates and reverts inside: an impersonation for COMIMP001/005/006, never left active.
-                    AddImpersonation(block, call, new ApiCall(ApiOperation.Impersonate, ResultShape.Other, displayName, summary.Family, summary.Kind), mayThrow: false);
-                    _hasRevert = true;
-                    Add(block, new Effect(EffectKind.Revert, operation: call));
+                    AddImpersonation(block, call, new ApiCall(ApiOperation.Impersonate, ResultShape.Other, displayName, summary.Family, summary.Kind), mayThrow: false, inside: summary.ImpersonationPlace);
+                    AddRevert(block, call, displayName, summary.RevertPlace);
                 }
 
                 if (summary.Has(SummaryEffects.Impersonates))
                 {
-                    AddImpersonation(block, call, new ApiCall(ApiOperation.Impersonate, summary.Shape, displayName, summary.Family, summary.Kind), mayThrow: false, endedByItsValue: summary.ReturnsEnder);
+                    AddImpersonation(block, call, new ApiCall(ApiOperation.Impersonate, summary.Shape, displayName, summary.Family, summary.Kind), mayThrow: false, endedByItsValue: summary.ReturnsEnder, inside: summary.ImpersonationPlace);
                 }
 
                 if (summary.Has(SummaryEffects.Reverts))
                 {
-                    _hasRevert = true;
-                    Add(block, new Effect(EffectKind.Revert, operation: call));
+                    AddRevert(block, call, displayName, summary.RevertPlace);
                 }
 
                 if (summary.Has(SummaryEffects.MaySignal))
                 {
-                    AddSignal(block, call, displayName, mayThrow: false);
+                    AddSignal(block, call, displayName, mayThrow: false, inside: summary.SignalPlace);
                 }
             }
 
@@ -415,11 +413,18 @@ namespace ComImpersonation.Analyzers.Analysis
                 return null;
             }
 
-            private void AddImpersonation(BasicBlock block, IOperation call, ApiCall api, bool mayThrow, object? token = null, bool? endedByItsValue = null)
+            private void AddImpersonation(BasicBlock block, IOperation call, ApiCall api, bool mayThrow, object? token = null, bool? endedByItsValue = null, CalleePlace? inside = null)
             {
                 int site = _impersonations.Count;
-                _impersonations.Add(new ImpersonationSite(site, call, api, block, _statementIndex, endedByItsValue ?? api.Family is ApiFamily.Managed or ApiFamily.NtObjectManager));
+                _impersonations.Add(new ImpersonationSite(site, call, api, block, _statementIndex, endedByItsValue ?? api.Family is ApiFamily.Managed or ApiFamily.NtObjectManager, inside));
                 Add(block, new Effect(EffectKind.Impersonate, site, key: token, operation: call, mayThrow: mayThrow));
+            }
+
+            private void AddRevert(BasicBlock block, IOperation call, string displayName, CalleePlace? inside)
+            {
+                _hasRevert = true;
+                _reverts.Add(new RevertSite(call, displayName, inside));
+                Add(block, new Effect(EffectKind.Revert, operation: call));
             }
 
             /// <summary>
@@ -480,10 +485,10 @@ namespace ComImpersonation.Analyzers.Analysis
                 return true;
             }
 
-            private void AddSignal(BasicBlock block, IOperation invocation, string displayName, bool mayThrow)
+            private void AddSignal(BasicBlock block, IOperation invocation, string displayName, bool mayThrow, CalleePlace? inside = null)
             {
                 int index = _signals.Count;
-                _signals.Add(new SignalSite(index, invocation, displayName));
+                _signals.Add(new SignalSite(index, invocation, displayName, inside));
                 Add(block, new Effect(EffectKind.Signal, index, operation: invocation, mayThrow: mayThrow));
             }
 

@@ -222,26 +222,43 @@ namespace ComImpersonation.Analyzers.Analysis
                     return null;
                 }
 
-                if (!ancestor.Span.Contains(earlier.Span))
+                if (ancestor.Span.Contains(earlier.Span) && BackEdgeOf(ancestor) is { } backEdge)
                 {
-                    continue;
-                }
-
-                switch (ancestor)
-                {
-                    case DoStatementSyntax doLoop:
-                        return doLoop.WhileKeyword.GetLocation();
-                    case WhileStatementSyntax whileLoop:
-                        return whileLoop.Statement.GetLastToken().GetLocation();
-                    case ForStatementSyntax forLoop:
-                        return forLoop.Statement.GetLastToken().GetLocation();
-                    case CommonForEachStatementSyntax forEachLoop:
-                        return forEachLoop.Statement.GetLastToken().GetLocation();
+                    return backEdge;
                 }
             }
 
             return null;
         }
+
+        /// <summary>The back edge of the innermost loop that contains <paramref name="node"/> in the same function, if one does.</summary>
+        public static Location? BackEdgeAround(SyntaxNode node)
+        {
+            foreach (SyntaxNode ancestor in node.Ancestors())
+            {
+                if (ancestor is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or MemberDeclarationSyntax)
+                {
+                    return null;
+                }
+
+                if (BackEdgeOf(ancestor) is { } backEdge)
+                {
+                    return backEdge;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>Where a loop statement goes back to its next iteration: the end of its body, or the <c>while</c> of a <c>do</c> loop.</summary>
+        private static Location? BackEdgeOf(SyntaxNode loop) => loop switch
+        {
+            DoStatementSyntax doLoop => doLoop.WhileKeyword.GetLocation(),
+            WhileStatementSyntax whileLoop => whileLoop.Statement.GetLastToken().GetLocation(),
+            ForStatementSyntax forLoop => forLoop.Statement.GetLastToken().GetLocation(),
+            CommonForEachStatementSyntax forEachLoop => forEachLoop.Statement.GetLastToken().GetLocation(),
+            _ => null,
+        };
 
         /// <summary>The syntax an exception may come from, as the message shows it: a <c>throw</c> statement for its expression.</summary>
         public static SyntaxNode ThrowerSyntax(IOperation thrower) =>

@@ -17,11 +17,47 @@ namespace ComImpersonation.Analyzers.Analysis
         /// <summary>The call is an expression statement, or assigned to <c>_</c>.</summary>
         Discarded,
 
-        /// <summary>Assigned to a local that is never read before it is overwritten or goes out of scope.</summary>
+        /// <summary>Assigned to a local that another write overwrites before anything reads it.</summary>
+        Overwritten,
+
+        /// <summary>
+        /// Assigned to a local in a loop, and the same assignment overwrites it in the next iteration before anything
+        /// reads it (no path leaves the loop unread, or none that could be named).
+        /// </summary>
+        OverwrittenInNextIteration,
+
+        /// <summary>Assigned to a local that no path reads before the method returns.</summary>
         NeverRead,
 
         /// <summary>A throwing projection whose exception a <c>catch</c> swallows.</summary>
         Swallowed,
+    }
+
+    /// <summary>
+    /// Why an impersonation's result is not acted on, with the place that loses it: the write that overwrites the
+    /// local, the exit reached without reading it, the loop's back edge, the <c>catch</c> that swallows the exception.
+    /// </summary>
+    internal readonly struct UncheckedVerdict
+    {
+        public UncheckedVerdict(UncheckedResult how, Location? place = null, ILocalSymbol? local = null)
+        {
+            How = how;
+            Place = place;
+            Local = local;
+        }
+
+        public UncheckedResult How { get; }
+
+        /// <summary>
+        /// Where the result is lost: the overwriting write (<see cref="UncheckedResult.Overwritten"/>), the back edge of
+        /// the loop (<see cref="UncheckedResult.OverwrittenInNextIteration"/>), the first exit reached without a read
+        /// (<see cref="UncheckedResult.NeverRead"/>; null when it cannot be named), the swallowing <c>catch</c> clause
+        /// (<see cref="UncheckedResult.Swallowed"/>). Null for a discarded result: the call itself loses it.
+        /// </summary>
+        public Location? Place { get; }
+
+        /// <summary>The local the result is stored in, for the kinds that store it.</summary>
+        public ILocalSymbol? Local { get; }
     }
 
     /// <summary>
@@ -30,51 +66,54 @@ namespace ComImpersonation.Analyzers.Analysis
     /// </summary>
     internal static class ResultUse
     {
-        public static IEnumerable<(ImpersonationSite Site, UncheckedResult How)> FindUnchecked(BodyModel model, SyntaxNode codeBlock, SemanticModel semanticModel, CancellationToken cancellationToken)
+        public static IEnumerable<(ImpersonationSite Site, UncheckedVerdict Verdict)> FindUnchecked(BodyModel model, SyntaxNode codeBlock, SemanticModel semanticModel, CancellationToken cancellationToken)
         {
             // What every site's question needs about the body is found once, so the cost stays linear in its size.
             var facts = new BodyUses(model.Graph, codeBlock);
             foreach (ImpersonationSite site in model.Impersonations)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                UncheckedResult? how = site.Api.Shape switch
+                UncheckedVerdict? verdict = site.Api.Shape switch
                 {
-                    ResultShape.Throws => IsSwallowed(site.Operation, semanticModel) ? UncheckedResult.Swallowed : null,
+                    ResultShape.Throws => SwallowingCatch(site.Operation, semanticModel) is { } swallowing
+                        ? new UncheckedVerdict(UncheckedResult.Swallowed, swallowing.GetLocation())
+                        : null,
                     ResultShape.Int32 or ResultShape.UInt32 or ResultShape.HResultStruct or ResultShape.Bool or ResultShape.Bool32 or ResultShape.Status => CheckValue(facts, site, cancellationToken),
                     _ => null,
                 };
 
-                if (how is { } found)
+                if (verdict is { } found)
                 {
                     yield return (site, found);
                 }
             }
         }
 
-        private static UncheckedResult? CheckValue(BodyUses facts, ImpersonationSite site, CancellationToken cancellationToken)
+        private static UncheckedVerdict? CheckValue(BodyUses facts, ImpersonationSite site, CancellationToken cancellationToken)
         {
             IOperation invocation = site.Operation;
             if (OperationValues.IsDiscarded(invocation))
             {
-                return UncheckedResult.Discarded;
+                return new UncheckedVerdict(UncheckedResult.Discarded);
             }
 
             IOperation value = OperationValues.WithEnclosingConversions(invocation);
             switch (value.Parent)
             {
                 case ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment when assignment.Value == value:
-                    return IsReadAfter(facts, site, assignment, local.Local, cancellationToken) ? null : UncheckedResult.NeverRead;
+                    return LossAfter(facts, site, assignment, local.Local, cancellationToken);
                 default:
                     return null;
             }
         }
 
         /// <summary>
-        /// Is <paramref name="local"/> read on some path after <paramref name="assignment"/>, before being written again?
-        /// A local that lambdas or local functions capture, or that any handler region reads, counts as read; so does
-        /// one whose search runs out of the body's step budget (in doubt, stay quiet).
+        /// Null when <paramref name="local"/> is read on some path after <paramref name="assignment"/>, before being
+        /// written again; else how and where its value is lost. A local that lambdas or local functions capture, or that
+        /// any handler region reads, counts as read; so does one whose search runs out of the body's step budget (in
+        /// doubt, stay quiet).
         /// </summary>
-        private static bool IsReadAfter(BodyUses facts, ImpersonationSite site, ISimpleAssignmentOperation assignment, ILocalSymbol local, CancellationToken cancellationToken)
+        private static UncheckedVerdict? LossAfter(BodyUses facts, ImpersonationSite site, ISimpleAssignmentOperation assignment, ILocalSymbol local, CancellationToken cancellationToken)
         {
             IOperation statement = assignment;
             while (statement.Parent is not null)
@@ -84,20 +123,29 @@ namespace ComImpersonation.Analyzers.Analysis
 
             if (!facts.TryFind(statement, site, out BasicBlock start, out int startIndex))
             {
-                return true; // not found: in doubt, take it as read
+                return null; // not found: in doubt, take it as read
             }
 
             // Most results are read right away: the path is asked first, the questions about the whole body last.
-            return IsReadOnPathAfter(facts, statement, start, startIndex, assignment, local, cancellationToken)
+            var losses = new Losses();
+            if (IsReadOnPathAfter(facts, statement, start, startIndex, assignment, local, losses, cancellationToken)
                 || facts.IsCaptured(local)
-                || facts.IsReadInHandler(local);
+                || facts.IsReadInHandler(local))
+            {
+                return null;
+            }
+
+            return losses.Verdict(facts.Graph, site, local);
         }
 
-        /// <summary>Is <paramref name="local"/> read on some path from <paramref name="assignment"/> on, before being written again?</summary>
-        private static bool IsReadOnPathAfter(BodyUses facts, IOperation statement, BasicBlock start, int startIndex, ISimpleAssignmentOperation assignment, ILocalSymbol local, CancellationToken cancellationToken)
+        /// <summary>
+        /// Is <paramref name="local"/> read on some path from <paramref name="assignment"/> on, before being written again?
+        /// When it is not, <paramref name="losses"/> holds where the paths end: the writes and the exits they reach.
+        /// </summary>
+        private static bool IsReadOnPathAfter(BodyUses facts, IOperation statement, BasicBlock start, int startIndex, ISimpleAssignmentOperation assignment, ILocalSymbol local, Losses losses, CancellationToken cancellationToken)
         {
             // The rest of the assignment's own statement, then the rest of its block.
-            Use use = ScanOperation(statement, local, assignment);
+            (Use use, IOperation? at) = ScanOperation(statement, local, assignment);
             if (use == Use.None)
             {
                 if (!facts.TakeSteps(start.Operations.Length - startIndex))
@@ -105,7 +153,12 @@ namespace ComImpersonation.Analyzers.Analysis
                     return true; // out of budget: in doubt, take it as read
                 }
 
-                use = BlockUses(start, startIndex + 1, local);
+                (use, at) = BlockUses(start, startIndex + 1, local);
+            }
+
+            if (use == Use.Written)
+            {
+                losses.Written(at!, assignment);
             }
 
             if (use != Use.None)
@@ -117,8 +170,8 @@ namespace ComImpersonation.Analyzers.Analysis
             var visited = new HashSet<int>();
             var pending = new Stack<BasicBlock>();
             var afterFinally = new Dictionary<ControlFlowRegion, List<int>>();
-            PushSuccessors(graph, start, pending, afterFinally);
-            PushAfterFinally(facts, start, pending, afterFinally);
+            PushSuccessors(graph, start, pending, afterFinally, losses);
+            PushAfterFinally(facts, start, pending, afterFinally, losses);
             while (pending.Count > 0)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -135,17 +188,115 @@ namespace ComImpersonation.Analyzers.Analysis
 
                 switch (BlockUses(block, 0, local))
                 {
-                    case Use.Read:
+                    case (Use.Read, _):
                         return true;
-                    case Use.Written:
+                    case (Use.Written, { } write):
+                        losses.Written(write, assignment);
                         continue;
                 }
 
-                PushAfterFinally(facts, block, pending, afterFinally);
-                PushSuccessors(graph, block, pending, afterFinally);
+                PushAfterFinally(facts, block, pending, afterFinally, losses);
+                PushSuccessors(graph, block, pending, afterFinally, losses);
             }
 
             return false;
+        }
+
+        /// <summary>
+        /// Where the paths of a search that found no read end: the writes that overwrite the local first, and the
+        /// branches to the method's exit. A branch that runs <c>finally</c> regions reaches the exit only when the
+        /// search went through the end of each of them (a write in one stops it there).
+        /// </summary>
+        private sealed class Losses
+        {
+            private readonly List<IOperation> _writes = new List<IOperation>();
+            private readonly List<ControlFlowBranch> _exits = new List<ControlFlowBranch>();
+            private readonly HashSet<ControlFlowRegion> _endedFinally = new HashSet<ControlFlowRegion>();
+            private bool _rewritesItself;
+
+            public void Written(IOperation write, ISimpleAssignmentOperation assignment)
+            {
+                if (ReferenceEquals(write, assignment))
+                {
+                    _rewritesItself = true; // the same assignment again: a loop's next iteration
+                }
+                else
+                {
+                    _writes.Add(write);
+                }
+            }
+
+            public void Branch(ControlFlowBranch branch)
+            {
+                if (branch.Destination is { Kind: BasicBlockKind.Exit } && MayBeTaken(branch))
+                {
+                    _exits.Add(branch);
+                }
+            }
+
+            /// <summary>
+            /// The search follows every branch, also those that are never taken: the way out of a <c>while (true)</c>
+            /// loop, code after it. Only a branch that may be taken is a way out that loses the result.
+            /// </summary>
+            private static bool MayBeTaken(ControlFlowBranch branch)
+            {
+                BasicBlock source = branch.Source;
+                if (!source.IsReachable)
+                {
+                    return false;
+                }
+
+                if (source.ConditionKind == ControlFlowConditionKind.None || source.BranchValue?.ConstantValue is not { HasValue: true, Value: bool value })
+                {
+                    return true;
+                }
+
+                bool conditionalTaken = value == (source.ConditionKind == ControlFlowConditionKind.WhenTrue);
+                return branch.IsConditionalSuccessor == conditionalTaken;
+            }
+
+            public void EndedFinally(ControlFlowRegion region) => _endedFinally.Add(region);
+
+            /// <summary>
+            /// The loss to name: of the overwriting writes and the exits reached, the first in the source; the loop's
+            /// next iteration only when there is neither.
+            /// </summary>
+            public UncheckedVerdict Verdict(ControlFlowGraph graph, ImpersonationSite site, ILocalSymbol local)
+            {
+                Location? first = null;
+                UncheckedResult how = UncheckedResult.NeverRead;
+                foreach (IOperation write in _writes)
+                {
+                    Location at = write.Syntax.GetLocation();
+                    if (first is null || at.SourceSpan.Start < first.SourceSpan.Start)
+                    {
+                        first = at;
+                        how = UncheckedResult.Overwritten;
+                    }
+                }
+
+                foreach (ControlFlowBranch exit in _exits)
+                {
+                    if (!exit.FinallyRegions.All(_endedFinally.Contains))
+                    {
+                        continue; // a finally on the way overwrites it first
+                    }
+
+                    Location at = PathPlaces.ExitOf(exit, graph);
+                    if (first is null || at.SourceSpan.Start < first.SourceSpan.Start)
+                    {
+                        first = at;
+                        how = UncheckedResult.NeverRead;
+                    }
+                }
+
+                if (first is null && _rewritesItself && PathPlaces.BackEdgeAround(site.Operation.Syntax) is { } backEdge)
+                {
+                    return new UncheckedVerdict(UncheckedResult.OverwrittenInNextIteration, backEdge, local);
+                }
+
+                return new UncheckedVerdict(how, first, local);
+            }
         }
 
         /// <summary>
@@ -153,12 +304,14 @@ namespace ComImpersonation.Analyzers.Analysis
         /// inside the finally followed no such branch: it may go on wherever any branch that runs it goes
         /// (<c>finally { status = Revert(); } return status;</c>).
         /// </summary>
-        private static void PushAfterFinally(BodyUses facts, BasicBlock block, Stack<BasicBlock> pending, Dictionary<ControlFlowRegion, List<int>> afterFinally)
+        private static void PushAfterFinally(BodyUses facts, BasicBlock block, Stack<BasicBlock> pending, Dictionary<ControlFlowRegion, List<int>> afterFinally, Losses losses)
         {
             if (FlowEdges.EndedFinally(block) is not { } finallyRegion)
             {
                 return;
             }
+
+            losses.EndedFinally(finallyRegion);
 
             if (!afterFinally.TryGetValue(finallyRegion, out List<int>? continuations))
             {
@@ -177,10 +330,11 @@ namespace ComImpersonation.Analyzers.Analysis
         /// later read. Only the continuations of branches this search follows are recorded (unlike the liveness,
         /// which takes every branch that runs the finally).
         /// </summary>
-        private static void PushSuccessors(ControlFlowGraph graph, BasicBlock block, Stack<BasicBlock> pending, Dictionary<ControlFlowRegion, List<int>> afterFinally)
+        private static void PushSuccessors(ControlFlowGraph graph, BasicBlock block, Stack<BasicBlock> pending, Dictionary<ControlFlowRegion, List<int>> afterFinally, Losses losses)
         {
             foreach (ControlFlowBranch branch in FlowEdges.Branches(block))
             {
+                losses.Branch(branch);
                 FlowEdges.AddFinallyContinuations(branch, afterFinally);
                 if (FlowEdges.Entry(branch) is { } entry)
                 {
@@ -196,25 +350,26 @@ namespace ComImpersonation.Analyzers.Analysis
             Written,
         }
 
-        private static Use BlockUses(BasicBlock block, int fromIndex, ILocalSymbol local)
+        /// <summary>The first use of <paramref name="local"/> in the block from operation <paramref name="fromIndex"/> on, and the operation that uses it.</summary>
+        private static (Use Use, IOperation? At) BlockUses(BasicBlock block, int fromIndex, ILocalSymbol local)
         {
             for (int i = fromIndex; i < block.Operations.Length; i++)
             {
-                Use use = ScanOperation(block.Operations[i], local, after: null);
+                (Use use, IOperation? at) = ScanOperation(block.Operations[i], local, after: null);
                 if (use != Use.None)
                 {
-                    return use;
+                    return (use, at);
                 }
             }
 
-            return block.BranchValue is null ? Use.None : ScanOperation(block.BranchValue, local, after: null);
+            return block.BranchValue is null ? (Use.None, null) : ScanOperation(block.BranchValue, local, after: null);
         }
 
         /// <summary>
-        /// The first use of <paramref name="local"/> in evaluation order within <paramref name="root"/>; when
-        /// <paramref name="after"/> is given, only what runs after that operation completes.
+        /// The first use of <paramref name="local"/> in evaluation order within <paramref name="root"/>, and the operation
+        /// that uses it; when <paramref name="after"/> is given, only what runs after that operation completes.
         /// </summary>
-        private static Use ScanOperation(IOperation root, ILocalSymbol local, IOperation? after)
+        private static (Use Use, IOperation? At) ScanOperation(IOperation root, ILocalSymbol local, IOperation? after)
         {
             bool started = after is null;
             foreach (IOperation operation in InEvaluationOrder(root))
@@ -228,11 +383,11 @@ namespace ComImpersonation.Analyzers.Analysis
                 if (UseAt(operation, out ILocalSymbol? used) is var kind and not Use.None
                     && SymbolEqualityComparer.Default.Equals(used, local))
                 {
-                    return kind;
+                    return (kind, operation);
                 }
             }
 
-            return Use.None;
+            return (Use.None, null);
         }
 
         /// <summary>How <paramref name="operation"/> itself (not its operands) uses a local, and which.</summary>
@@ -300,16 +455,17 @@ namespace ComImpersonation.Analyzers.Analysis
         }
 
         /// <summary>
-        /// A throwing projection's failure is swallowed when the nearest catch that can catch a COMException
-        /// neither rethrows, throws nor leaves the method. Catches with filters are given the benefit of the doubt.
+        /// The catch that swallows a throwing projection's failure, if one does: the first, of the innermost
+        /// <c>try</c> with catches that can catch a COMException, that neither rethrows, throws nor leaves the method.
+        /// Catches with filters are given the benefit of the doubt.
         /// </summary>
-        private static bool IsSwallowed(IOperation invocation, SemanticModel semanticModel)
+        private static CatchClauseSyntax? SwallowingCatch(IOperation invocation, SemanticModel semanticModel)
         {
             for (SyntaxNode? node = invocation.Syntax; node is not null; node = node.Parent)
             {
                 if (node is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or MemberDeclarationSyntax)
                 {
-                    return false;
+                    return null;
                 }
 
                 if (node.Parent is TryStatementSyntax tryStatement && node == tryStatement.Block && tryStatement.Catches.Count > 0)
@@ -325,18 +481,18 @@ namespace ComImpersonation.Analyzers.Analysis
                         anyCatches = true;
                         if (clause.Filter is null && !LeavesOrThrows(clause.Block) && !OnlyTheExitFollows(tryStatement))
                         {
-                            return true;
+                            return clause;
                         }
                     }
 
                     if (anyCatches)
                     {
-                        return false;
+                        return null;
                     }
                 }
             }
 
-            return false;
+            return null;
         }
 
         /// <summary>

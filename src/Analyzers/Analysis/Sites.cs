@@ -7,11 +7,36 @@ using Microsoft.CodeAnalysis.Operations;
 
 namespace ComImpersonation.Analyzers.Analysis
 {
+    /// <summary>
+    /// The recognised call inside a method of the compilation that makes a call of that method impersonate, revert or
+    /// signal (a wrapper, hand-off, client-identity call or scope): messages name it, and it is an additional location
+    /// of the diagnostic (SPEC §3). Through nested wrappers it is the innermost recognised call, within the depth limit.
+    /// </summary>
+    internal sealed class CalleePlace
+    {
+        public CalleePlace(string apiName, Location location)
+        {
+            ApiName = apiName;
+            Location = location;
+        }
+
+        /// <summary>The recognised API as messages name it (<c>CoImpersonateClient</c>, <c>ISynchronize.Signal</c>).</summary>
+        public string ApiName { get; }
+
+        /// <summary>The call, in the callee's body (possibly another file of the compilation).</summary>
+        public Location Location { get; }
+
+        /// <summary><paramref name="inner"/> when the call is itself a summarised call with a place inside, else the call itself.</summary>
+        public static CalleePlace Of(IOperation call, string apiName, CalleePlace? inner) =>
+            inner ?? new CalleePlace(apiName, call.Syntax.GetLocation());
+    }
+
     /// <summary>A call that impersonates the client.</summary>
     internal sealed class ImpersonationSite
     {
-        public ImpersonationSite(int index, IOperation operation, ApiCall api, BasicBlock? block = null, int statementIndex = -1, bool endedByItsValue = false)
+        public ImpersonationSite(int index, IOperation operation, ApiCall api, BasicBlock? block = null, int statementIndex = -1, bool endedByItsValue = false, CalleePlace? inside = null)
         {
+            Inside = inside;
             EndedByItsValue = endedByItsValue;
             Index = index;
             Operation = operation;
@@ -38,16 +63,38 @@ namespace ComImpersonation.Analyzers.Analysis
 
         /// <summary>That statement's index in <see cref="BasicBlock.Operations"/>; the operation count for the branch value.</summary>
         public int StatementIndex { get; }
+
+        /// <summary>For a call of a summarised method: the impersonation inside it; null for a recognised API call.</summary>
+        public CalleePlace? Inside { get; }
+    }
+
+    /// <summary>A call that ends impersonations: a revert, a revert wrapper, a dispose or undo of what ends one.</summary>
+    internal sealed class RevertSite
+    {
+        public RevertSite(IOperation operation, string displayName, CalleePlace? inside)
+        {
+            Operation = operation;
+            DisplayName = displayName;
+            Inside = inside;
+        }
+
+        public IOperation Operation { get; }
+
+        public string DisplayName { get; }
+
+        /// <summary>For a call of a summarised method: the revert inside it; null for a recognised API call.</summary>
+        public CalleePlace? Inside { get; }
     }
 
     /// <summary>A call that completes the asynchronous call: <c>Signal</c>, or a local function that may call it.</summary>
     internal sealed class SignalSite
     {
-        public SignalSite(int index, IOperation operation, string displayName)
+        public SignalSite(int index, IOperation operation, string displayName, CalleePlace? inside = null)
         {
             Index = index;
             Operation = operation;
             DisplayName = displayName;
+            Inside = inside;
         }
 
         public int Index { get; }
@@ -55,6 +102,9 @@ namespace ComImpersonation.Analyzers.Analysis
         public IOperation Operation { get; }
 
         public string DisplayName { get; }
+
+        /// <summary>For a call of a summarised method (a signal wrapper): the signal inside it; null otherwise.</summary>
+        public CalleePlace? Inside { get; }
     }
 
     /// <summary>A delegate handed to an API that runs it on another thread (<c>Task.Run(() =&gt; …)</c>, <c>new Thread(Work)</c>).</summary>

@@ -1,4 +1,5 @@
 using ComImpersonation.Analyzers.Analysis;
+using Microsoft.CodeAnalysis;
 
 namespace ComImpersonation.Analyzers.Rules
 {
@@ -14,13 +15,18 @@ namespace ComImpersonation.Analyzers.Rules
                     continue; // the Signal rules are about the COM call context only (COMIMP002 still asks for the revert)
                 }
 
-                sink.Report(
+                // In path order: the impersonation first (the code fix uses it) and the one inside it when it is a
+                // wrapper, then the signal inside a signal wrapper.
+                SyntaxNode reportedAt = signal.Operation.Syntax;
+                sink.ReportWithPath(
                     Descriptors.ImpersonationActiveAtSignal,
-                    signal.Operation.Syntax,
-                    impersonation.Operation.Syntax,
+                    reportedAt,
+                    new[] { impersonation.Operation.Syntax.GetLocation(), impersonation.Inside?.Location, signal.Inside?.Location },
                     signal.DisplayName,
                     impersonation.Api.DisplayName,
-                    DiagnosticSink.LineOf(impersonation.Operation.Syntax));
+                    DiagnosticSink.LineOf(impersonation.Operation.Syntax),
+                    CalleeClause.After(signal.Inside, CalleeClause.Signals, reportedAt),
+                    CalleeClause.Within(impersonation.Inside, CalleeClause.Impersonates, reportedAt));
             }
         }
     }

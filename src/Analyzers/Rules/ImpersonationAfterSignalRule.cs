@@ -15,16 +15,20 @@ namespace ComImpersonation.Analyzers.Rules
                     continue; // an explicit token does not depend on the call Signal completes
                 }
 
-                // Signal first (the code fixes use it), then the loop's back edge when the signal is in an earlier iteration.
-                Location? backEdge = PathPlaces.BackEdgeBetween(signal.Operation.Syntax, impersonation.Operation.Syntax);
+                // In path order: the signal first (the code fixes use it) and the signal inside it when it is a wrapper,
+                // the loop's back edge when the signal is in an earlier iteration, the impersonation inside a wrapper.
+                SyntaxNode reportedAt = impersonation.Operation.Syntax;
+                Location? backEdge = PathPlaces.BackEdgeBetween(signal.Operation.Syntax, reportedAt);
                 sink.ReportWithPath(
                     Descriptors.ImpersonationAfterSignal,
-                    impersonation.Operation.Syntax,
-                    new[] { signal.Operation.Syntax.GetLocation(), backEdge },
+                    reportedAt,
+                    new[] { signal.Operation.Syntax.GetLocation(), signal.Inside?.Location, backEdge, impersonation.Inside?.Location },
                     impersonation.Api.DisplayName,
                     signal.DisplayName,
                     DiagnosticSink.LineOf(signal.Operation.Syntax),
-                    backEdge is null ? "" : " in an earlier iteration of the loop (back edge at line " + PathPlaces.LineOf(backEdge) + ")");
+                    backEdge is null ? "" : " in an earlier iteration of the loop (back edge at line " + PathPlaces.LineOf(backEdge) + ")",
+                    CalleeClause.After(impersonation.Inside, CalleeClause.Impersonates, reportedAt),
+                    CalleeClause.Within(signal.Inside, CalleeClause.Signals, reportedAt));
             }
         }
     }

@@ -19,13 +19,18 @@ namespace ComImpersonation.Analyzers.Rules
                 IReadOnlyList<Location> exits = findings.ExitsOf(impersonation);
                 Location first = exits.Count > 0 ? exits[0] : findings.Model.Graph.OriginalOperation.Syntax.GetLastToken().GetLocation();
                 int more = exits.Count - 1;
+
+                // In path order: the impersonation inside a wrapper or hand-off, then the exits.
+                var path = new List<Location?> { impersonation.Inside?.Location };
+                path.AddRange(exits.Count > 0 ? exits : new[] { first });
                 sink.ReportWithPath(
                     Descriptors.ImpersonationNotReverted,
                     impersonation.Operation.Syntax,
-                    exits.Count > 0 ? exits : new[] { first },
+                    path,
                     impersonation.Api.DisplayName,
                     PathPlaces.LineOf(first),
-                    more <= 0 ? "" : more == 1 ? " (and at 1 more exit)" : " (and at " + more + " more exits)");
+                    more <= 0 ? "" : more == 1 ? " (and at 1 more exit)" : " (and at " + more + " more exits)",
+                    CalleeClause.After(impersonation.Inside, CalleeClause.Impersonates, impersonation.Operation.Syntax));
             }
         }
     }

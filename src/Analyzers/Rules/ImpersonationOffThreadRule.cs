@@ -22,9 +22,10 @@ namespace ComImpersonation.Analyzers.Rules
                         sink.ReportWithPath(
                             Descriptors.ImpersonationOffThread,
                             site.Operation.Syntax,
-                            new[] { HandoffPlace(handoff).GetLocation() },
+                            new[] { HandoffPlace(handoff).GetLocation(), site.Inside?.Location },
                             site.Api.DisplayName,
-                            "in a delegate handed to '" + handoff.ApiDisplayName + "' (line " + DiagnosticSink.LineOf(handoff.Call.Syntax) + "), which runs it on another thread" + CallContextOnlyOnItsThread);
+                            "in a delegate handed to '" + handoff.ApiDisplayName + "' (line " + DiagnosticSink.LineOf(handoff.Call.Syntax) + "), which runs it on another thread" + CallContextOnlyOnItsThread,
+                            InsideOf(site));
                     }
                 }
             }
@@ -37,10 +38,11 @@ namespace ComImpersonation.Analyzers.Rules
                     sink.ReportWithPath(
                         Descriptors.ImpersonationOffThread,
                         site.Operation.Syntax,
-                        awaitBefore is null ? null : new[] { awaitBefore.Syntax.GetLocation() },
+                        new[] { awaitBefore?.Syntax.GetLocation(), site.Inside?.Location },
                         site.Api.DisplayName,
                         "after the 'await' at line " + (awaitBefore is null ? DiagnosticSink.LineOf(site.Operation.Syntax) : DiagnosticSink.LineOf(awaitBefore.Syntax))
-                            + ", which may resume on another thread" + CallContextOnlyOnItsThread);
+                            + ", which may resume on another thread" + CallContextOnlyOnItsThread,
+                        InsideOf(site));
                 }
             }
 
@@ -50,11 +52,12 @@ namespace ComImpersonation.Analyzers.Rules
                 sink.ReportWithPath(
                     Descriptors.ImpersonationOffThread,
                     site.Operation.Syntax,
-                    new[] { awaitOperation.Syntax.GetLocation() },
+                    new[] { site.Inside?.Location, awaitOperation.Syntax.GetLocation() },
                     site.Api.DisplayName,
                     "and stays active across the 'await' at line " + DiagnosticSink.LineOf(awaitOperation.Syntax)
                         + ": the revert may run on another thread while this one keeps the impersonated token"
-                        + (site.Api.NeedsDispatchThread ? CallContextOnlyOnItsThread : ""));
+                        + (site.Api.NeedsDispatchThread ? CallContextOnlyOnItsThread : ""),
+                    InsideOf(site));
             }
         }
 
@@ -71,7 +74,8 @@ namespace ComImpersonation.Analyzers.Rules
                     new[] { work.GetLocation() },
                     run.Runner.TypeName.Substring(run.Runner.TypeName.LastIndexOf('.') + 1) + "." + run.Runner.MethodName,
                     "around an async delegate (line " + DiagnosticSink.LineOf(work) + ") whose Task is dropped: the work after its first 'await' goes on impersonated on other threads, unobserved, after the call returns; await '"
-                        + run.Runner.AsyncMethodName + "' instead");
+                        + run.Runner.AsyncMethodName + "' instead",
+                    "");
             }
         }
 
@@ -90,7 +94,12 @@ namespace ComImpersonation.Analyzers.Rules
                 new[] { HandoffPlace(handoff).GetLocation(), siteInTarget.Operation.Syntax.GetLocation() },
                 handoff.Method!.Name,
                 "the client (" + siteInTarget.Api.DisplayName + ", line " + DiagnosticSink.LineOf(siteInTarget.Operation.Syntax)
-                    + ") but is handed to '" + handoff.ApiDisplayName + "', which runs it on another thread" + CallContextOnlyOnItsThread);
+                    + ") but is handed to '" + handoff.ApiDisplayName + "', which runs it on another thread" + CallContextOnlyOnItsThread,
+                "");
         }
+
+        /// <summary>The impersonation inside a wrapper, hand-off or client-identity call, as the message names it.</summary>
+        private static string InsideOf(ImpersonationSite site) =>
+            CalleeClause.After(site.Inside, CalleeClause.Impersonates, site.Operation.Syntax);
     }
 }

@@ -21,17 +21,21 @@ namespace ComImpersonation.Analyzers.Rules
             {
                 if (!findings.ActiveAtNormalExit.Contains(site) && !findings.HandedOff.Contains(site.Index))
                 {
-                    // The first call that can throw while it is active, then the revert that exception skips.
-                    SyntaxNode thrower = findings.ThrowerOf(site) ?? site.Operation.Syntax;
-                    SyntaxNode? revert = findings.RevertAfter(thrower);
+                    // In path order: the impersonation inside a wrapper, the first call that can throw while it is
+                    // active, the revert that exception skips and the revert inside it when it is a wrapper.
+                    SyntaxNode reportedAt = site.Operation.Syntax;
+                    SyntaxNode thrower = findings.ThrowerOf(site) ?? reportedAt;
+                    IOperation? revert = findings.RevertAfter(thrower);
+                    CalleePlace? revertInside = revert is null ? null : findings.Model.RevertSiteOf(revert)?.Inside;
                     sink.ReportWithPath(
                         Descriptors.RevertNotInFinally,
-                        site.Operation.Syntax,
-                        new[] { thrower.GetLocation(), revert?.GetLocation() },
+                        reportedAt,
+                        new[] { site.Inside?.Location, thrower.GetLocation(), revert?.Syntax.GetLocation(), revertInside?.Location },
                         site.Api.DisplayName,
                         PathPlaces.Text(thrower),
                         DiagnosticSink.LineOf(thrower),
-                        revert is null ? "" : " at line " + DiagnosticSink.LineOf(revert));
+                        revert is null ? "" : " at line " + DiagnosticSink.LineOf(revert.Syntax) + CalleeClause.After(revertInside, CalleeClause.Reverts, reportedAt),
+                        CalleeClause.After(site.Inside, CalleeClause.Impersonates, reportedAt));
                 }
             }
         }

@@ -157,6 +157,8 @@ namespace ComImpersonation.Analyzers.Tests.Infrastructure
             {
                 using winmdroot = global::Windows.Win32;
 
+                // As CsWin32 marks what it generates: the SafeHandle overload below is its code, not the user's.
+                [global::System.CodeDom.Compiler.GeneratedCode("Microsoft.Windows.CsWin32", "0.3.106+a37a0b4b70")]
                 internal static partial class PInvoke
                 {
                     [global::System.Runtime.InteropServices.DllImport("ADVAPI32.dll", ExactSpelling = true, SetLastError = true)]

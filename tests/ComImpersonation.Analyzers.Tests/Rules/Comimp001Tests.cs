@@ -83,7 +83,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
             string source = f.CallObject(body);
             return Verify.AnalyzerAsync(
                 f.Sources(source),
-                Verify.DiagnosticWithRelated("COMIMP001").WithLocation(0).WithLocation(1).WithArguments(f.ImpersonateName, f.SignalName, Flavours.LineOf(source, f.Signal), ""));
+                Verify.DiagnosticWithRelated("COMIMP001").WithLocation(0).WithLocation(1).WithArguments(f.ImpersonateName, f.SignalName, Flavours.LineOf(source, f.Signal), "", "", ""));
         }
 
         [Theory]
@@ -684,7 +684,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
             string source = ComImport.CallObject(body);
             return Verify.AnalyzerAsync(
                 ComImport.Sources(source),
-                Verify.Diagnostic("COMIMP001").WithLocation(0).WithArguments("IServerSecurity.ImpersonateClient", "Complete", Flavours.LineOf(source, "Complete();"), ""));
+                Verify.Diagnostic("COMIMP001").WithLocation(0).WithArguments("IServerSecurity.ImpersonateClient", "Complete", Flavours.LineOf(source, "Complete();"), "", "", ""));
         }
 
         [Fact]

@@ -176,7 +176,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
             return Verify.AnalyzerAsync(
                 f.Sources(source),
                 Verify.DiagnosticWithRelated("COMIMP002").WithLocation(0).WithLocation(1)
-                    .WithArguments(f.ImpersonateName, Flavours.LineOf(source, "{|#1:return;|}"), ""));
+                    .WithArguments(f.ImpersonateName, Flavours.LineOf(source, "{|#1:return;|}"), "", ""));
         }
 
         [Theory]

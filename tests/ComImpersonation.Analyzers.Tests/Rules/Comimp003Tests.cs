@@ -104,7 +104,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
             string source = f.CallObject(body);
             return Verify.AnalyzerAsync(
                 f.Sources(source),
-                Verify.DiagnosticWithRelated("COMIMP003").WithLocation(0).WithLocation(1).WithArguments(f.SignalName, f.ImpersonateName, Flavours.LineOf(source, f.Impersonate)));
+                Verify.DiagnosticWithRelated("COMIMP003").WithLocation(0).WithLocation(1).WithArguments(f.SignalName, f.ImpersonateName, Flavours.LineOf(source, f.Impersonate), "", ""));
         }
 
         [Theory]

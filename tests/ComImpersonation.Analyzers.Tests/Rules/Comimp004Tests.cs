@@ -32,7 +32,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                         try { Work(); } finally { {{f.RevertStatement}} }
                     }
                 """,
-                Verify.Diagnostic(Id).WithLocation(0).WithArguments(f.ImpersonateName, "it is discarded"));
+                Verify.Diagnostic(Id).WithLocation(0).WithArguments(f.ImpersonateName, "it is discarded", ""));
         }
 
         [Theory]
@@ -75,16 +75,18 @@ namespace ComImpersonation.Analyzers.Tests.Rules
         public Task Local_never_read_before_end_of_scope_is_reported(string name)
         {
             Flavour f = RuleCode.Get(name);
-            return RuleCode.VerifyAsync(
-                f,
-                $$"""
+            string members = $$"""
                     public void Begin_Work()
                     {
                         var hr = {|#0:{{f.Impersonate}}|};
                         try { Work(); } finally { {{f.RevertStatement}} }
-                    }
-                """,
-                Verify.Diagnostic(Id).WithLocation(0).WithArguments(f.ImpersonateName, "it is stored in a local that is never read"));
+                    {|#1:}|}
+                """;
+            return RuleCode.VerifyAsync(
+                f,
+                members,
+                Verify.DiagnosticWithRelated(Id).WithLocation(0).WithLocation(1)
+                    .WithArguments(f.ImpersonateName, "it is stored in 'hr' and never read before the method returns at line " + Flavours.LineOf(RuleCode.Class(f, members), "{|#1:"), ""));
         }
 
         [Theory]
@@ -172,16 +174,18 @@ namespace ComImpersonation.Analyzers.Tests.Rules
         public Task Throwing_projection_swallowed_by_a_catch_is_reported(string name, string catchClause)
         {
             Flavour f = RuleCode.Get(name);
-            return RuleCode.VerifyAsync(
-                f,
-                $$"""
+            string members = $$"""
                     public void Begin_Work()
                     {
-                        try { {|#0:{{f.Impersonate}}|}; } {{catchClause}}
+                        try { {|#0:{{f.Impersonate}}|}; } {|#1:{{catchClause}}|}
                         try { Work(); } finally { {{f.RevertStatement}} }
                     }
-                """,
-                Verify.Diagnostic(Id).WithLocation(0).WithArguments(f.ImpersonateName, "its exception is swallowed by a catch that neither rethrows, throws nor returns"));
+                """;
+            return RuleCode.VerifyAsync(
+                f,
+                members,
+                Verify.DiagnosticWithRelated(Id).WithLocation(0).WithLocation(1)
+                    .WithArguments(f.ImpersonateName, "its exception is swallowed by the catch at line " + Flavours.LineOf(RuleCode.Class(f, members), "{|#1:") + ", which neither rethrows, throws nor returns", ""));
         }
 
         [Theory]

@@ -100,7 +100,8 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                 members,
                 Verify.DiagnosticWithRelated(Id).WithLocation(0).WithLocation(1).WithArguments(
                     "CoImpersonateClient",
-                    "in a delegate handed to 'ThreadPool.QueueUserWorkItem' (line " + Flavours.LineOf(RuleCode.Class(f, members), "{|#1:") + "), which runs it on another thread" + CallContextNote));
+                    "in a delegate handed to 'ThreadPool.QueueUserWorkItem' (line " + Flavours.LineOf(RuleCode.Class(f, members), "{|#1:") + "), which runs it on another thread" + CallContextNote,
+                    ""));
         }
 
         /// <summary>
@@ -188,7 +189,8 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                 f.Sources(source),
                 Verify.Diagnostic(Id).WithLocation(0).WithArguments(
                     "AsClient",
-                    "the client (IServerSecurity.ImpersonateClient, line " + line + ") but is handed to 'new Thread', which runs it on another thread" + CallContextNote));
+                    "the client (IServerSecurity.ImpersonateClient, line " + line + ") but is handed to 'new Thread', which runs it on another thread" + CallContextNote,
+                    ""));
         }
 
         /// <summary>The call object is often partial: the method handed over may be declared in another file.</summary>
@@ -236,7 +238,8 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                 members,
                 Verify.DiagnosticWithRelated(Id).WithLocation(0).WithLocation(1).WithArguments(
                     f.ImpersonateName,
-                    "after the 'await' at line " + Flavours.LineOf(RuleCode.Class(f, members), "{|#1:") + ", which may resume on another thread" + CallContextNote));
+                    "after the 'await' at line " + Flavours.LineOf(RuleCode.Class(f, members), "{|#1:") + ", which may resume on another thread" + CallContextNote,
+                    ""));
         }
 
         [Theory]
@@ -309,7 +312,8 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                 f.Sources(source),
                 Verify.Diagnostic(Id).WithLocation(0).WithArguments(
                     f.ImpersonateName,
-                    "and stays active across the 'await' at line " + awaitLine + ": the revert may run on another thread while this one keeps the impersonated token" + CallContextNote));
+                    "and stays active across the 'await' at line " + awaitLine + ": the revert may run on another thread while this one keeps the impersonated token" + CallContextNote,
+                    ""));
         }
 
         [Theory]

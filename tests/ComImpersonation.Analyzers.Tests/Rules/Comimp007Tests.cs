@@ -52,7 +52,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                 f,
                 members,
                 new DiagnosticResult(Id, DiagnosticSeverity.Info).WithLocation(0).WithLocation(1).WithLocation(2)
-                    .WithArguments(f.ImpersonateName, "Work()", Flavours.LineOf(source, "{|#1:"), " at line " + Flavours.LineOf(source, "{|#2:")));
+                    .WithArguments(f.ImpersonateName, "Work()", Flavours.LineOf(source, "{|#1:"), " at line " + Flavours.LineOf(source, "{|#2:"), ""));
         }
 
         [Theory]

@@ -46,7 +46,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                 f,
                 members,
                 Verify.DiagnosticWithRelated("COMIMP002").WithLocation(0).WithLocation(1)
-                    .WithArguments(f.ImpersonateName, Flavours.LineOf(TokenCode.Class(f, members), "{|#1:"), ""));
+                    .WithArguments(f.ImpersonateName, Flavours.LineOf(TokenCode.Class(f, members), "{|#1:"), "", ""));
         }
 
         [Theory]
@@ -105,7 +105,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                 f,
                 members,
                 new Microsoft.CodeAnalysis.Testing.DiagnosticResult("COMIMP007", DiagnosticSeverity.Info).WithLocation(0).WithLocation(1).WithLocation(2)
-                    .WithArguments(f.ImpersonateName, "Work()", Flavours.LineOf(source, "{|#1:"), " at line " + Flavours.LineOf(source, "{|#2:")));
+                    .WithArguments(f.ImpersonateName, "Work()", Flavours.LineOf(source, "{|#1:"), " at line " + Flavours.LineOf(source, "{|#2:"), ""));
         }
 
         // ---------------------------------------------------------------------------------------------
@@ -124,7 +124,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                         try { Work(); } finally { {{f.RevertStatement}} }
                     }
                 """,
-                Verify.Diagnostic("COMIMP004").WithLocation(0).WithArguments(f.ImpersonateName, "it is discarded"));
+                Verify.Diagnostic("COMIMP004").WithLocation(0).WithArguments(f.ImpersonateName, "it is discarded", ""));
         }
 
         [Theory]
@@ -132,14 +132,18 @@ namespace ComImpersonation.Analyzers.Tests.Rules
         public Task Result_never_read_is_COMIMP004(string name)
         {
             Flavour f = TokenFlavours.Get(name);
-            return TokenCode.VerifyAsync(f, $$"""
+            string members = $$"""
                     public void Serve()
                     {
                         var ok = {|#0:{{f.Impersonate}}|};
                         try { Work(); } finally { {{f.RevertStatement}} }
-                    }
-                """,
-                Verify.Diagnostic("COMIMP004").WithLocation(0).WithArguments(f.ImpersonateName, "it is stored in a local that is never read"));
+                    {|#1:}|}
+                """;
+            return TokenCode.VerifyAsync(
+                f,
+                members,
+                Verify.DiagnosticWithRelated("COMIMP004").WithLocation(0).WithLocation(1)
+                    .WithArguments(f.ImpersonateName, "it is stored in 'ok' and never read before the method returns at line " + Flavours.LineOf(TokenCode.Class(f, members), "{|#1:"), ""));
         }
 
         [Fact]
@@ -195,7 +199,8 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                 Verify.Diagnostic("COMIMP006").WithLocation(0).WithArguments(
                     f.ImpersonateName,
                     "and stays active across the 'await' at line " + Flavours.LineOf(source, "await Task.Delay(10);")
-                        + ": the revert may run on another thread while this one keeps the impersonated token" + note));
+                        + ": the revert may run on another thread while this one keeps the impersonated token" + note,
+                    ""));
         }
 
         [Theory]
@@ -268,9 +273,11 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                     }
                 """,
                 Verify.Diagnostic("COMIMP006").WithLocation(0).WithArguments(
-                    "RpcImpersonateClient", "after the 'await' at line 21, which may resume on another thread" + Comimp006Tests.CallContextNote),
+                    "RpcImpersonateClient", "after the 'await' at line 21, which may resume on another thread" + Comimp006Tests.CallContextNote,
+                    ""),
                 Verify.Diagnostic("COMIMP006").WithLocation(1).WithArguments(
-                    "RpcImpersonateClient", "in a delegate handed to 'Task.Run' (line 28), which runs it on another thread" + Comimp006Tests.CallContextNote));
+                    "RpcImpersonateClient", "in a delegate handed to 'Task.Run' (line 28), which runs it on another thread" + Comimp006Tests.CallContextNote,
+                    ""));
         }
 
         // ---------------------------------------------------------------------------------------------
@@ -336,7 +343,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                         RevertToSelf(); // the class's own method, not advapi32's
                     }
                 """,
-                Verify.Diagnostic("COMIMP002").WithLocation(0).WithArguments("ImpersonateLoggedOnUser", 32, ""));
+                Verify.Diagnostic("COMIMP002").WithLocation(0).WithArguments("ImpersonateLoggedOnUser", 32, "", ""));
         }
 
         [Fact]
@@ -413,7 +420,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                         if (_flag) NativeMethods.RevertToSelf();
                     }
                 """,
-                Verify.Diagnostic("COMIMP002").WithLocation(0).WithArguments("SetThreadToken", 37, ""));
+                Verify.Diagnostic("COMIMP002").WithLocation(0).WithArguments("SetThreadToken", 37, "", ""));
         }
 
         [Fact]
@@ -439,7 +446,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                         Work();
                     }
                 """,
-                Verify.Diagnostic("COMIMP002").WithLocation(0).WithArguments("SetThreadToken", 36, ""));
+                Verify.Diagnostic("COMIMP002").WithLocation(0).WithArguments("SetThreadToken", 36, "", ""));
         }
 
         // ---------------------------------------------------------------------------------------------
@@ -450,6 +457,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
         public Task A_wrapper_is_an_impersonation_for_its_callers()
         {
             Flavour f = TokenFlavours.Get("Win32.ImpersonateNamedPipeClient");
+            const string Inside = " (which impersonates with 'ImpersonateNamedPipeClient' at line 19)";
             return TokenCode.VerifyAsync(f, """
                     private bool ImpersonatePipeClient() => NativeMethods.ImpersonateNamedPipeClient(_handle);
 
@@ -471,8 +479,8 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                         }
                     }
                 """,
-                Verify.Diagnostic("COMIMP004").WithLocation(0).WithArguments("ImpersonatePipeClient", "it is discarded"),
-                Verify.Diagnostic("COMIMP002").WithLocation(0).WithArguments("ImpersonatePipeClient", 37, ""));
+                Verify.Diagnostic("COMIMP004").WithLocation(0).WithArguments("ImpersonatePipeClient", "it is discarded", Inside),
+                Verify.Diagnostic("COMIMP002").WithLocation(0).WithArguments("ImpersonatePipeClient", 37, "", Inside));
         }
 
         [Fact]
@@ -511,8 +519,8 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                         try { Work(); } finally { Win32.RevertToSelf(); }
                     }
                 """,
-                Verify.Diagnostic("COMIMP002").WithLocation(0).WithArguments("ImpersonateLoggedOnUser", 33, ""),
-                Verify.Diagnostic("COMIMP002").WithLocation(1).WithArguments("ImpersonateLoggedOnUser", 44, ""));
+                Verify.Diagnostic("COMIMP002").WithLocation(0).WithArguments("ImpersonateLoggedOnUser", 33, "", ""),
+                Verify.Diagnostic("COMIMP002").WithLocation(1).WithArguments("ImpersonateLoggedOnUser", 44, "", ""));
         }
     }
 }

@@ -47,7 +47,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
             return VerifyAsync(
                 source,
                 Verify.DiagnosticWithRelated("COMIMP002").WithLocation(0).WithLocation(1)
-                    .WithArguments(f.ImpersonateName, Line(source, "{|#1:"), ""));
+                    .WithArguments(f.ImpersonateName, Line(source, "{|#1:"), "", ""));
         }
 
         [Fact]
@@ -67,7 +67,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
             return VerifyAsync(
                 source,
                 Verify.DiagnosticWithRelated("COMIMP002").WithLocation(0).WithLocation(1)
-                    .WithArguments(f.ImpersonateName, Line(source, "{|#1:"), ""));
+                    .WithArguments(f.ImpersonateName, Line(source, "{|#1:"), "", ""));
         }
 
         [Fact]
@@ -92,7 +92,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
             return VerifyAsync(
                 source,
                 Verify.DiagnosticWithRelated("COMIMP002").WithLocation(0).WithLocation(1).WithLocation(2).WithLocation(3)
-                    .WithArguments(f.ImpersonateName, Line(source, "{|#1:"), " (and at 2 more exits)"));
+                    .WithArguments(f.ImpersonateName, Line(source, "{|#1:"), " (and at 2 more exits)", ""));
         }
 
         [Fact]
@@ -120,7 +120,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
             return VerifyAsync(
                 source,
                 Verify.DiagnosticWithRelated("COMIMP002").WithLocation(0).WithLocation(1)
-                    .WithArguments(f.ImpersonateName, Line(source, "{|#1:"), ""));
+                    .WithArguments(f.ImpersonateName, Line(source, "{|#1:"), "", ""));
         }
 
         [Fact]
@@ -151,7 +151,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
             return VerifyAsync(
                 source,
                 Verify.DiagnosticWithRelated("COMIMP002").WithLocation(0).WithLocation(1)
-                    .WithArguments(f.ImpersonateName, Line(source, "{|#1:"), ""));
+                    .WithArguments(f.ImpersonateName, Line(source, "{|#1:"), "", ""));
         }
 
         [Fact]
@@ -182,7 +182,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
             return VerifyAsync(
                 source,
                 Verify.DiagnosticWithRelated("COMIMP002").WithLocation(0).WithLocation(1)
-                    .WithArguments(f.ImpersonateName, Line(source, "{|#1:"), ""));
+                    .WithArguments(f.ImpersonateName, Line(source, "{|#1:"), "", ""));
         }
 
         [Fact]
@@ -210,7 +210,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
             return VerifyAsync(
                 source,
                 Verify.DiagnosticWithRelated("COMIMP002").WithLocation(0).WithLocation(1)
-                    .WithArguments(f.ImpersonateName, Line(source, "{|#1:"), ""));
+                    .WithArguments(f.ImpersonateName, Line(source, "{|#1:"), "", ""));
         }
 
         // ---------------------------------------------------------------------------------------------
@@ -230,7 +230,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
             return VerifyAsync(
                 source,
                 new DiagnosticResult("COMIMP007", DiagnosticSeverity.Info).WithLocation(0).WithLocation(1).WithLocation(2)
-                    .WithArguments(f.ImpersonateName, "Work()", Line(source, "{|#1:"), " at line " + Line(source, "{|#2:")));
+                    .WithArguments(f.ImpersonateName, "Work()", Line(source, "{|#1:"), " at line " + Line(source, "{|#2:"), ""));
         }
 
         [Fact]
@@ -246,7 +246,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
             return VerifyAsync(
                 source,
                 new DiagnosticResult("COMIMP007", DiagnosticSeverity.Info).WithLocation(0).WithLocation(1).WithLocation(2)
-                    .WithArguments(f.ImpersonateName, "Work()", Line(source, "{|#1:"), " at line " + Line(source, "{|#2:")));
+                    .WithArguments(f.ImpersonateName, "Work()", Line(source, "{|#1:"), " at line " + Line(source, "{|#2:"), ""));
         }
 
         [Fact]
@@ -271,7 +271,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
             return VerifyAsync(
                 source,
                 new DiagnosticResult("COMIMP007", DiagnosticSeverity.Info).WithLocation(0).WithLocation(1).WithLocation(2)
-                    .WithArguments(f.ImpersonateName, "throw new System.InvalidOperationExce…", Line(source, "{|#1:"), " at line " + Line(source, "{|#2:")));
+                    .WithArguments(f.ImpersonateName, "throw new System.InvalidOperationExce…", Line(source, "{|#1:"), " at line " + Line(source, "{|#2:"), ""));
         }
 
         // ---------------------------------------------------------------------------------------------
@@ -296,7 +296,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
             return VerifyAsync(
                 source,
                 Verify.DiagnosticWithRelated("COMIMP001").WithLocation(0).WithLocation(1).WithLocation(2)
-                    .WithArguments(f.ImpersonateName, f.SignalName, Line(source, "{|#1:"), " in an earlier iteration of the loop (back edge at line " + Line(source, "{|#2:") + ")"));
+                    .WithArguments(f.ImpersonateName, f.SignalName, Line(source, "{|#1:"), " in an earlier iteration of the loop (back edge at line " + Line(source, "{|#2:") + ")", "", ""));
         }
 
         [Fact]
@@ -315,7 +315,7 @@ namespace ComImpersonation.Analyzers.Tests.Rules
             return VerifyAsync(
                 source,
                 Verify.DiagnosticWithRelated("COMIMP001").WithLocation(0).WithLocation(1).WithLocation(2)
-                    .WithArguments(f.ImpersonateName, f.SignalName, Line(source, "{|#1:"), " in an earlier iteration of the loop (back edge at line " + Line(source, "{|#2:") + ")"));
+                    .WithArguments(f.ImpersonateName, f.SignalName, Line(source, "{|#1:"), " in an earlier iteration of the loop (back edge at line " + Line(source, "{|#2:") + ")", "", ""));
         }
 
         // ---------------------------------------------------------------------------------------------
@@ -335,9 +335,252 @@ namespace ComImpersonation.Analyzers.Tests.Rules
             return VerifyAsync(
                 source,
                 Verify.DiagnosticWithRelated("COMIMP003").WithLocation(0).WithLocation(1)
-                    .WithArguments(f.SignalName, f.ImpersonateName, Line(source, "{|#1:")),
+                    .WithArguments(f.SignalName, f.ImpersonateName, Line(source, "{|#1:"), "", ""),
                 new DiagnosticResult("COMIMP007", DiagnosticSeverity.Info).WithLocation(2).WithLocation(3).WithLocation(4)
-                    .WithArguments(f.ImpersonateName, "Work()", Line(source, "{|#3:"), " at line " + Line(source, "{|#4:")));
+                    .WithArguments(f.ImpersonateName, "Work()", Line(source, "{|#3:"), " at line " + Line(source, "{|#4:"), ""));
+        }
+
+        // ---------------------------------------------------------------------------------------------
+        // Wrappers and hand-offs: the place inside the callee
+        // ---------------------------------------------------------------------------------------------
+
+        /// <summary>An impersonation wrapper that only starts the impersonation (SPEC §2 hand-off 3), its impersonation marked <c>#1</c>.</summary>
+        private static string BeginImpersonation(Flavour f) => $$"""
+                private void BeginImpersonation()
+                {
+                    {{f.ImpersonateOrThrow(f.Imp("#1"))}}
+                }
+            """;
+
+        private static string Impersonates(string api, int line) => " (which impersonates with '" + api + "' at line " + line + ")";
+
+        [Fact]
+        public Task COMIMP002_through_a_hand_off_names_the_impersonation_inside_it_then_the_exit()
+        {
+            Flavour f = Ole32;
+            string source = f.CallObject(
+                $$"""
+                {|#0:BeginImpersonation()|};
+                if (_flag)
+                {
+                    {|#2:return;|}
+                }
+
+                try { Work(); } finally { {{f.RevertStatement}} }
+                """,
+                BeginImpersonation(f));
+            return VerifyAsync(
+                source,
+                Verify.DiagnosticWithRelated("COMIMP002").WithLocation(0).WithLocation(1).WithLocation(2)
+                    .WithArguments("BeginImpersonation", Line(source, "{|#2:"), "", Impersonates(f.ImpersonateName, Line(source, "{|#1:"))));
+        }
+
+        /// <summary>Through nested wrappers (within the depth limit) the innermost recognised call is named.</summary>
+        [Fact]
+        public Task COMIMP002_through_nested_wrappers_names_the_innermost_call()
+        {
+            Flavour f = Ole32;
+            string source = MarkMethodEnd(
+                f.CallObject(
+                    """
+                    {|#0:Impersonate()|};
+                    Work();
+                    """,
+                    BeginImpersonation(f) + """
+
+                        private void Impersonate() => BeginImpersonation();
+                    """),
+                2);
+            return VerifyAsync(
+                source,
+                Verify.DiagnosticWithRelated("COMIMP002").WithLocation(0).WithLocation(1).WithLocation(2)
+                    .WithArguments("Impersonate", Line(source, "{|#2:"), "", Impersonates(f.ImpersonateName, Line(source, "{|#1:"))));
+        }
+
+        /// <summary>A callee in another file of the compilation (a partial type's other part) is named with its file.</summary>
+        [Fact]
+        public Task COMIMP002_names_a_callee_in_another_file_with_the_file()
+        {
+            Flavour f = Ole32;
+            string source = MarkMethodEnd(
+                f.CallObject(
+                    """
+                    {|#0:BeginImpersonation()|};
+                    Work();
+                    """).Replace("class CallObject", "partial class CallObject", System.StringComparison.Ordinal),
+                2);
+            string otherPart = "partial class CallObject\n{\n" + BeginImpersonation(f) + "\n}\n";
+            string[] sources = Ole32.Sources(source, otherPart);
+            return Verify.AnalyzerAsync(
+                sources,
+                Verify.DiagnosticWithRelated("COMIMP002").WithLocation(0).WithLocation(1).WithLocation(2)
+                    .WithArguments(
+                        "BeginImpersonation",
+                        Line(source, "{|#2:"),
+                        "",
+                        " (which impersonates with '" + f.ImpersonateName + "' at line " + Line(otherPart, "{|#1:") + " of Test" + (sources.Length - 1) + ".cs)"));
+        }
+
+        /// <summary>Generated code (here marked <c>[GeneratedCode]</c>, as CsWin32 marks its friendly overloads) is the API as the user sees it: nothing inside is named.</summary>
+        [Fact]
+        public Task COMIMP004_does_not_name_a_place_inside_generated_code()
+        {
+            Flavour f = Ole32;
+            string source = f.CallObject(
+                $$"""
+                {|#0:ImpersonateCaller()|};
+                try { Work(); } finally { {{f.RevertStatement}} }
+                """,
+                $$"""
+                    [System.CodeDom.Compiler.GeneratedCode("Tool", "1.0")]
+                    private int ImpersonateCaller() => {{f.Impersonate}};
+                """);
+            return VerifyAsync(
+                source,
+                Verify.DiagnosticWithRelated("COMIMP004").WithLocation(0).WithArguments("ImpersonateCaller", "it is discarded", ""));
+        }
+
+        [Fact]
+        public Task COMIMP004_through_a_wrapper_names_the_impersonation_inside_it_then_the_loss()
+        {
+            Flavour f = Ole32;
+            string source = MarkMethodEnd(
+                f.CallObject(
+                    $$"""
+                    var hr = {|#0:ImpersonateCaller()|};
+                    try { Work(); } finally { {{f.RevertStatement}} }
+                    """,
+                    $$"""
+                        private int ImpersonateCaller() => {{f.Imp("#1")}};
+                    """),
+                2);
+            return VerifyAsync(
+                source,
+                Verify.DiagnosticWithRelated("COMIMP004").WithLocation(0).WithLocation(1).WithLocation(2)
+                    .WithArguments(
+                        "ImpersonateCaller",
+                        "it is stored in 'hr' and never read before the method returns at line " + Line(source, "{|#2:"),
+                        Impersonates(f.ImpersonateName, Line(source, "{|#1:"))));
+        }
+
+        [Fact]
+        public Task COMIMP007_through_wrappers_names_the_impersonation_inside_the_thrower_the_revert_and_the_revert_inside()
+        {
+            Flavour f = Ole32;
+            string source = f.CallObject(
+                """
+                {|#0:BeginImpersonation()|};
+                {|#2:Work()|};
+                {|#3:EndImpersonation()|};
+                """,
+                BeginImpersonation(f) + $$"""
+
+                    private void EndImpersonation()
+                    {
+                        {|#4:{{f.Revert}}|};
+                    }
+                """);
+            return VerifyAsync(
+                source,
+                new DiagnosticResult("COMIMP007", DiagnosticSeverity.Info).WithLocation(0).WithLocation(1).WithLocation(2).WithLocation(3).WithLocation(4)
+                    .WithArguments(
+                        "BeginImpersonation",
+                        "Work()",
+                        Line(source, "{|#2:"),
+                        " at line " + Line(source, "{|#3:") + " (which reverts with 'CoRevertToSelf' at line " + Line(source, "{|#4:") + ")",
+                        Impersonates(f.ImpersonateName, Line(source, "{|#1:"))));
+        }
+
+        /// <summary>
+        /// A client-identity call after a signal wrapper: the signal call, the signal inside the wrapper, then the
+        /// impersonation inside the client-identity call.
+        /// </summary>
+        [Fact]
+        public Task COMIMP001_through_a_signal_wrapper_and_a_client_identity_call_names_both_places_inside()
+        {
+            Flavour f = Ole32;
+            string source = f.CallObject(
+                """
+                {|#1:Complete()|};
+                {|#0:DeleteAsClient()|};
+                """,
+                $$"""
+                    private void Complete()
+                    {
+                        {{f.Sig("#2")}};
+                    }
+
+                    private void DeleteAsClient()
+                    {
+                        var hr = {{f.Imp("#3")}};
+                        if (hr != 0) return;
+                        try { Work(); } finally { {{f.RevertStatement}} }
+                    }
+                """);
+            return VerifyAsync(
+                source,
+                Verify.DiagnosticWithRelated("COMIMP001").WithLocation(0).WithLocation(1).WithLocation(2).WithLocation(3)
+                    .WithArguments(
+                        "DeleteAsClient",
+                        "Complete",
+                        Line(source, "{|#1:"),
+                        "",
+                        Impersonates(f.ImpersonateName, Line(source, "{|#3:")),
+                        ", which signals with '" + f.SignalName + "' at line " + Line(source, "{|#2:")));
+        }
+
+        [Fact]
+        public Task COMIMP003_through_a_hand_off_and_a_signal_wrapper_names_both_places_inside()
+        {
+            Flavour f = Ole32;
+            string source = f.CallObject(
+                $$"""
+                {|#2:BeginImpersonation()|};
+                try { {|#0:Complete()|}; } finally { {{f.RevertStatement}} }
+                """,
+                BeginImpersonation(f) + $$"""
+
+                    private void Complete()
+                    {
+                        {{f.Sig("#3")}};
+                    }
+                """);
+
+            // The impersonation first (the code fix uses it), the impersonation inside it, the signal inside the wrapper.
+            return VerifyAsync(
+                source,
+                Verify.DiagnosticWithRelated("COMIMP003").WithLocation(0).WithLocation(2).WithLocation(1).WithLocation(3)
+                    .WithArguments(
+                        "Complete",
+                        "BeginImpersonation",
+                        Line(source, "{|#2:"),
+                        " (which signals with '" + f.SignalName + "' at line " + Line(source, "{|#3:") + ")",
+                        ", which impersonates with '" + f.ImpersonateName + "' at line " + Line(source, "{|#1:")));
+        }
+
+        [Fact]
+        public Task COMIMP006_through_a_client_identity_call_names_the_hand_off_then_the_impersonation_inside()
+        {
+            Flavour f = Ole32;
+            string source = f.CallObject(
+                """
+                {|#1:System.Threading.Tasks.Task.Run|}(() => {|#0:DeleteAsClient()|});
+                """,
+                $$"""
+                    private void DeleteAsClient()
+                    {
+                        var hr = {{f.Imp("#2")}};
+                        if (hr != 0) return;
+                        try { Work(); } finally { {{f.RevertStatement}} }
+                    }
+                """);
+            return VerifyAsync(
+                source,
+                Verify.DiagnosticWithRelated("COMIMP006").WithLocation(0).WithLocation(1).WithLocation(2)
+                    .WithArguments(
+                        "DeleteAsClient",
+                        "in a delegate handed to 'Task.Run' (line " + Line(source, "{|#1:") + "), which runs it on another thread" + Comimp006Tests.CallContextNote,
+                        Impersonates(f.ImpersonateName, Line(source, "{|#2:"))));
         }
     }
 }

@@ -96,11 +96,11 @@ namespace ComImpersonation.Analyzers.Tests.Rules
             return NetFramework.AnalyzerAsync(
                 source,
                 Verify.DiagnosticWithRelated("COMIMP002").WithLocation(0).WithLocation(3)
-                    .WithArguments("WindowsIdentity.Impersonate", Flavours.LineOf(source, "{|#3:"), ""),
+                    .WithArguments("WindowsIdentity.Impersonate", Flavours.LineOf(source, "{|#3:"), "", ""),
                 new Microsoft.CodeAnalysis.Testing.DiagnosticResult("COMIMP007", DiagnosticSeverity.Info).WithLocation(1).WithLocation(4).WithLocation(5)
-                    .WithArguments("WindowsIdentity.Impersonate", "Work()", Flavours.LineOf(source, "{|#4:"), " at line " + Flavours.LineOf(source, "{|#5:")),
+                    .WithArguments("WindowsIdentity.Impersonate", "Work()", Flavours.LineOf(source, "{|#4:"), " at line " + Flavours.LineOf(source, "{|#5:"), ""),
                 Verify.DiagnosticWithRelated("COMIMP002").WithLocation(2).WithLocation(6)
-                    .WithArguments("WindowsIdentity.Impersonate", Flavours.LineOf(source, "{|#6:"), ""));
+                    .WithArguments("WindowsIdentity.Impersonate", Flavours.LineOf(source, "{|#6:"), "", ""));
         }
 
         [Fact]
@@ -129,7 +129,8 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                 Verify.Diagnostic("COMIMP006").WithLocation(0).WithArguments(
                     "WindowsIdentity.Impersonate",
                     "and stays active across the 'await' at line " + Flavours.LineOf(source, "await Task.Delay(10);")
-                        + ": the revert may run on another thread while this one keeps the impersonated token"));
+                        + ": the revert may run on another thread while this one keeps the impersonated token",
+                    ""));
         }
 
         [Fact]
@@ -181,8 +182,8 @@ namespace ComImpersonation.Analyzers.Tests.Rules
                     }
                 }
                 """,
-                Verify.Diagnostic("COMIMP006").WithLocation(0).WithArguments("WindowsIdentity.RunImpersonated", Reason(14)),
-                Verify.Diagnostic("COMIMP006").WithLocation(1).WithArguments("WindowsIdentity.RunImpersonated", Reason(15)));
+                Verify.Diagnostic("COMIMP006").WithLocation(0).WithArguments("WindowsIdentity.RunImpersonated", Reason(14), ""),
+                Verify.Diagnostic("COMIMP006").WithLocation(1).WithArguments("WindowsIdentity.RunImpersonated", Reason(15), ""));
         }
     }
 }
