@@ -1,12 +1,13 @@
-using System;
-using System.Collections.Immutable;
-
 namespace ComImpersonation.Analyzers.Api
 {
-    /// <summary>One row of the table: an operation and the one way of reaching it that this row describes.</summary>
+    /// <summary>
+    /// One row of the table: an operation and the one way of reaching it that this row describes, with everything
+    /// family-specific about it: how it is recognised (kind, name, libraries or interface), what its arguments say,
+    /// how it reports failure, and for an impersonation how a fix writes its end and checks its result.
+    /// </summary>
     internal sealed class ApiForm
     {
-        private ApiForm(ApiOperation operation, ApiFormKind kind, ApiFamily family, string name, ComInterfaceIdentity? comInterface, NativeLibraryMatcher? libraries, string? typeName, ResultConvention convention, ArgumentRule argumentRule, int threadArgument = -1, int tokenArgument = -1, ThreadRule threadRule = ThreadRule.NullIsCurrent)
+        private ApiForm(ApiOperation operation, ApiFormKind kind, ApiFamily family, string name, ComInterfaceIdentity? comInterface, NativeLibraryMatcher? libraries, string? typeName, ResultConvention convention, ArgumentRule argumentRule, ImpersonationEnd end, int threadArgument = -1, int tokenArgument = -1, ThreadRule threadRule = ThreadRule.NullIsCurrent)
         {
             ThreadRule = threadRule;
             ThreadArgument = threadArgument;
@@ -20,6 +21,8 @@ namespace ComImpersonation.Analyzers.Api
             TypeName = typeName;
             Convention = convention;
             ArgumentRule = argumentRule;
+            End = operation == ApiOperation.Impersonate ? end : ImpersonationEnd.None;
+            Check = CheckOf(convention);
         }
 
         public ApiOperation Operation { get; }
@@ -30,6 +33,9 @@ namespace ComImpersonation.Analyzers.Api
 
         /// <summary>The COM method name, the native entry point, or the .NET method name.</summary>
         public string Name { get; }
+
+        /// <summary>The name the Windows documentation gives it: <c>IServerSecurity.RevertToSelf</c>, <c>CoRevertToSelf</c> (whatever the P/Invoke is called).</summary>
+        public string DocumentedName => ComInterface is { } com ? com.DisplayName + "." + Name : Name;
 
         public ComInterfaceIdentity? ComInterface { get; }
 
@@ -43,6 +49,12 @@ namespace ComImpersonation.Analyzers.Api
 
         /// <summary>Whether an argument changes what the call does.</summary>
         public ArgumentRule ArgumentRule { get; }
+
+        /// <summary>For an impersonation: how a fix writes its end (<see cref="ImpersonationEnd.None"/> for other rows).</summary>
+        public ImpersonationEnd End { get; }
+
+        /// <summary>The check a fix writes on this row's result, from its failure convention.</summary>
+        public FailureCheck Check { get; }
 
         /// <summary>
         /// The ordinal of the thread whose token the call sets, or -1: only a null thread or the current thread's
@@ -60,26 +72,38 @@ namespace ComImpersonation.Analyzers.Api
         public int TokenArgument { get; }
 
         /// <summary>A method of a COM interface in every flavour: <c>[ComImport]</c>, <c>[GeneratedComInterface]</c>, vtable structs; also on derived interfaces.</summary>
+        /// <remarks>An impersonation is ended by the interface's own revert on the same receiver.</remarks>
         public static ApiForm ComMethod(ApiOperation operation, ComInterfaceIdentity comInterface, string methodName) =>
-            new ApiForm(operation, ApiFormKind.ComMethod, ApiFamily.Com, methodName, comInterface, libraries: null, typeName: null, ResultConvention.HResult, ArgumentRule.None);
+            new ApiForm(operation, ApiFormKind.ComMethod, ApiFamily.Com, methodName, comInterface, libraries: null, typeName: null, ResultConvention.HResult, ArgumentRule.None, ImpersonationEnd.PartnerRevert);
 
         /// <summary>A <c>[DllImport]</c> or <c>[LibraryImport]</c> method whose native entry point is <paramref name="entryPoint"/>.</summary>
-        public static ApiForm NativeFunction(ApiOperation operation, ApiFamily family, string entryPoint, NativeLibraryMatcher libraries, ResultConvention convention, ArgumentRule argumentRule = ArgumentRule.None, int threadArgument = -1, int tokenArgument = -1, ThreadRule threadRule = ThreadRule.NullIsCurrent) =>
-            new ApiForm(operation, ApiFormKind.NativeFunction, family, entryPoint, comInterface: null, libraries, typeName: null, convention, argumentRule, threadArgument, tokenArgument, threadRule);
+        /// <remarks>An impersonation is ended by the family's parameterless revert declared beside it unless <paramref name="end"/> says otherwise.</remarks>
+        public static ApiForm NativeFunction(ApiOperation operation, ApiFamily family, string entryPoint, NativeLibraryMatcher libraries, ResultConvention convention, ArgumentRule argumentRule = ArgumentRule.None, int threadArgument = -1, int tokenArgument = -1, ThreadRule threadRule = ThreadRule.NullIsCurrent, ImpersonationEnd? end = null) =>
+            new ApiForm(operation, ApiFormKind.NativeFunction, family, entryPoint, comInterface: null, libraries, typeName: null, convention, argumentRule, end ?? ImpersonationEnd.PartnerRevert, threadArgument, tokenArgument, threadRule);
 
         /// <summary>A method of NtApiDotNet / NtCoreLib that returns a <c>ThreadImpersonationContext</c> (any type, any overload).</summary>
+        /// <remarks>Ended by disposing the context it returned (its <c>Dispose()</c> reverts, as a <c>using</c> would).</remarks>
         public static ApiForm ContextMethod(string methodName) =>
-            new ApiForm(ApiOperation.Impersonate, ApiFormKind.ContextMethod, ApiFamily.NtObjectManager, methodName, comInterface: null, libraries: null, typeName: null, ResultConvention.Throws, ArgumentRule.None);
+            new ApiForm(ApiOperation.Impersonate, ApiFormKind.ContextMethod, ApiFamily.NtObjectManager, methodName, comInterface: null, libraries: null, typeName: null, ResultConvention.Throws, ArgumentRule.None, ImpersonationEnd.ContextMethod("Dispose"));
 
         /// <summary>A method of the <c>ThreadImpersonationContext</c> that ends it.</summary>
         public static ApiForm ContextRevert(string methodName) =>
-            new ApiForm(ApiOperation.Revert, ApiFormKind.ContextMethod, ApiFamily.NtObjectManager, methodName, comInterface: null, libraries: null, typeName: null, ResultConvention.Throws, ArgumentRule.None);
+            new ApiForm(ApiOperation.Revert, ApiFormKind.ContextMethod, ApiFamily.NtObjectManager, methodName, comInterface: null, libraries: null, typeName: null, ResultConvention.Throws, ArgumentRule.None, ImpersonationEnd.None);
 
         /// <summary>A method of a .NET type, identified by the type's full name (any overload); it throws on failure.</summary>
-        public static ApiForm ManagedMethod(ApiOperation operation, string typeName, string methodName) =>
-            new ApiForm(operation, ApiFormKind.ManagedMethod, ApiFamily.Managed, methodName, comInterface: null, libraries: null, typeName, ResultConvention.Throws, ArgumentRule.None);
-    }
+        public static ApiForm ManagedMethod(ApiOperation operation, string typeName, string methodName, ImpersonationEnd? end = null) =>
+            new ApiForm(operation, ApiFormKind.ManagedMethod, ApiFamily.Managed, methodName, comInterface: null, libraries: null, typeName, ResultConvention.Throws, ArgumentRule.None, end ?? ImpersonationEnd.None);
 
+        /// <summary>The check a fix writes for a result of this convention (see <see cref="FailureCheck"/>).</summary>
+        public static FailureCheck CheckOf(ResultConvention convention) => convention switch
+        {
+            ResultConvention.HResult => FailureCheck.HResult,
+            ResultConvention.Win32Bool => FailureCheck.LastError,
+            ResultConvention.RpcStatus => FailureCheck.ErrorCode,
+            ResultConvention.NtStatus => FailureCheck.NtStatus,
+            _ => FailureCheck.None,
+        };
+    }
 
     internal enum ApiFormKind
     {

@@ -79,7 +79,10 @@ namespace ComImpersonation.Analyzers.Api
 
         /// <summary>
         /// Every recognised form, one row each: SPEC §2's table (the COM call context), then the other Windows
-        /// impersonation APIs (issue 9), to which only the rules that are not about Signal apply.
+        /// impersonation APIs (issues 9 and 18), to which only the rules that are not about Signal apply. An
+        /// impersonation's row also says how a fix writes its end (<see cref="ImpersonationEnd"/>; the family's
+        /// parameterless revert declared beside it unless the row says otherwise) and, from its failure convention,
+        /// the check a fix writes (<see cref="FailureCheck"/>): a new family is new rows.
         /// </summary>
         public static readonly ImmutableArray<ApiForm> Forms = ImmutableArray.Create(
             // COM call context: impersonate, revert, signal (also on interfaces derived from ISynchronize)
@@ -89,39 +92,43 @@ namespace ComImpersonation.Analyzers.Api
             ApiForm.NativeFunction(ApiOperation.Revert, ApiFamily.Com, "CoRevertToSelf", ComLibraries, ResultConvention.HResult),
             ApiForm.ComMethod(ApiOperation.Signal, ISynchronize, "Signal"),
 
-            // advapi32 (and user32 for DDE): BOOL results; RevertToSelf, or SetThreadToken with no token, reverts.
+            // advapi32 (and user32 for DDE): BOOL results; RevertToSelf, or SetThreadToken with no token, reverts (a fix
+            // writes RevertToSelf, or for SetThreadToken in a class without it the same call with no token).
             ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "ImpersonateLoggedOnUser", SecurityLibraries, ResultConvention.Win32Bool, tokenArgument: 0),
             ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "ImpersonateNamedPipeClient", SecurityLibraries, ResultConvention.Win32Bool),
             ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "ImpersonateSelf", SecurityLibraries, ResultConvention.Win32Bool),
             ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "ImpersonateAnonymousToken", SecurityLibraries, ResultConvention.Win32Bool),
             ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "DdeImpersonateClient", DdeLibraries, ResultConvention.Win32Bool),
-            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "SetThreadToken", SecurityLibraries, ResultConvention.Win32Bool, ArgumentRule.NoTokenReverts, threadArgument: 0, tokenArgument: 1),
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "SetThreadToken", SecurityLibraries, ResultConvention.Win32Bool, ArgumentRule.NoTokenReverts, threadArgument: 0, tokenArgument: 1, end: ImpersonationEnd.PartnerRevertElseSameCallWithoutToken),
             ApiForm.NativeFunction(ApiOperation.Revert, ApiFamily.Win32, "RevertToSelf", SecurityLibraries, ResultConvention.Win32Bool),
 
             ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "ImpersonateDdeClientWindow", DdeLibraries, ResultConvention.Win32Bool),
-            // SSPI: SECURITY_STATUS results (non-zero is failure); the context handle says whose identity.
-            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Sspi, "ImpersonateSecurityContext", SspiLibraries, ResultConvention.RpcStatus),
+            // SSPI: SECURITY_STATUS results (non-zero is failure); the context handle says whose identity, and a fix
+            // reverts with RevertSecurityContext on the same handle.
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Sspi, "ImpersonateSecurityContext", SspiLibraries, ResultConvention.RpcStatus, end: ImpersonationEnd.PartnerRevertWithSameArguments),
             ApiForm.NativeFunction(ApiOperation.Revert, ApiFamily.Sspi, "RevertSecurityContext", SspiLibraries, ResultConvention.RpcStatus),
             // NT native: NTSTATUS results (negative is failure). NtSetInformationThread sets a thread's token only with
             // ThreadImpersonationToken; a zero token reverts. The thread argument is a handle: the current thread is
-            // GetCurrentThread()'s pseudo-handle (-2), not null.
-            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "NtSetInformationThread", NtLibraries, ResultConvention.NtStatus, ArgumentRule.ThreadImpersonationTokenClass, threadArgument: 0, tokenArgument: 2, ThreadRule.PseudoHandleIsCurrent),
-            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "ZwSetInformationThread", NtLibraries, ResultConvention.NtStatus, ArgumentRule.ThreadImpersonationTokenClass, threadArgument: 0, tokenArgument: 2, ThreadRule.PseudoHandleIsCurrent),
-            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "NtImpersonateThread", NtLibraries, ResultConvention.NtStatus, ArgumentRule.None, threadArgument: 0, tokenArgument: -1, ThreadRule.PseudoHandleIsCurrent),
-            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "ZwImpersonateThread", NtLibraries, ResultConvention.NtStatus, ArgumentRule.None, threadArgument: 0, tokenArgument: -1, ThreadRule.PseudoHandleIsCurrent),
-            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "NtImpersonateAnonymousToken", NtLibraries, ResultConvention.NtStatus, ArgumentRule.None, threadArgument: 0, tokenArgument: -1, ThreadRule.PseudoHandleIsCurrent),
-            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "ZwImpersonateAnonymousToken", NtLibraries, ResultConvention.NtStatus, ArgumentRule.None, threadArgument: 0, tokenArgument: -1, ThreadRule.PseudoHandleIsCurrent),
+            // GetCurrentThread()'s pseudo-handle (-2), not null. A fix ends an impersonation with a zero token passed by
+            // reference: the same call, or for NtImpersonateThread / NtImpersonateAnonymousToken the setter declared beside it.
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "NtSetInformationThread", NtLibraries, ResultConvention.NtStatus, ArgumentRule.ThreadImpersonationTokenClass, threadArgument: 0, tokenArgument: 2, ThreadRule.PseudoHandleIsCurrent, ImpersonationEnd.SameCallWithZeroTokenByReference),
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "ZwSetInformationThread", NtLibraries, ResultConvention.NtStatus, ArgumentRule.ThreadImpersonationTokenClass, threadArgument: 0, tokenArgument: 2, ThreadRule.PseudoHandleIsCurrent, ImpersonationEnd.SameCallWithZeroTokenByReference),
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "NtImpersonateThread", NtLibraries, ResultConvention.NtStatus, ArgumentRule.None, threadArgument: 0, tokenArgument: -1, ThreadRule.PseudoHandleIsCurrent, ImpersonationEnd.ZeroTokenThroughSetterBeside),
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "ZwImpersonateThread", NtLibraries, ResultConvention.NtStatus, ArgumentRule.None, threadArgument: 0, tokenArgument: -1, ThreadRule.PseudoHandleIsCurrent, ImpersonationEnd.ZeroTokenThroughSetterBeside),
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "NtImpersonateAnonymousToken", NtLibraries, ResultConvention.NtStatus, ArgumentRule.None, threadArgument: 0, tokenArgument: -1, ThreadRule.PseudoHandleIsCurrent, ImpersonationEnd.ZeroTokenThroughSetterBeside),
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "ZwImpersonateAnonymousToken", NtLibraries, ResultConvention.NtStatus, ArgumentRule.None, threadArgument: 0, tokenArgument: -1, ThreadRule.PseudoHandleIsCurrent, ImpersonationEnd.ZeroTokenThroughSetterBeside),
             // rpcrt4: RPC_STATUS results; with no binding handle the call's own thread is impersonated.
             ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Rpc, "RpcImpersonateClient", RpcLibraries, ResultConvention.RpcStatus, ArgumentRule.NoBindingNeedsDispatchThread),
             ApiForm.NativeFunction(ApiOperation.Revert, ApiFamily.Rpc, "RpcRevertToSelf", RpcLibraries, ResultConvention.RpcStatus),
             ApiForm.NativeFunction(ApiOperation.Revert, ApiFamily.Rpc, "RpcRevertToSelfEx", RpcLibraries, ResultConvention.RpcStatus),
 
             // .NET: WindowsIdentity.Impersonate() (static and instance) throws on failure; its context undoes it.
-            ApiForm.ManagedMethod(ApiOperation.Impersonate, WindowsIdentityType, "Impersonate"),
+            ApiForm.ManagedMethod(ApiOperation.Impersonate, WindowsIdentityType, "Impersonate", ImpersonationEnd.ContextMethod("Undo")),
             ApiForm.ManagedMethod(ApiOperation.Revert, WindowsImpersonationContextType, "Undo"),
             ApiForm.ManagedMethod(ApiOperation.Revert, WindowsImpersonationContextType, "Dispose"),
             // NtApiDotNet / NtCoreLib: every method that returns a ThreadImpersonationContext impersonates (and throws on
-            // failure); NtThread's only when called on NtThread.Current. The context's Revert() or Dispose() ends it.
+            // failure); NtThread's only when called on NtThread.Current. The context's Revert() or Dispose() ends it (a fix
+            // disposes it).
             ApiForm.ContextMethod("Impersonate"),
             ApiForm.ContextMethod("ImpersonateThread"),
             ApiForm.ContextMethod("ImpersonateAnonymousToken"),
