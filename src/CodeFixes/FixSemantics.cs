@@ -67,7 +67,7 @@ namespace ComImpersonation.CodeFixes
                 return ApiOperation.None;
             }
 
-            ApiCall call = Api.Classify(operation, Options, Model);
+            ApiCall call = Api.Classify(operation, Options, Model, cancellationToken);
             return call.IsRecognized ? call.Operation : SummaryOperationOf(operation.TargetMethod, cancellationToken);
         }
 
@@ -78,21 +78,30 @@ namespace ComImpersonation.CodeFixes
         }
 
         /// <summary>How an impersonation's result reports failure: the recognised call's, or its wrapper's.</summary>
-        public ResultShape ResultShapeOf(InvocationExpressionSyntax invocation, CancellationToken cancellationToken)
+        public ResultShape ResultShapeOf(InvocationExpressionSyntax invocation, CancellationToken cancellationToken) =>
+            ResultOf(invocation, cancellationToken).Shape;
+
+        /// <summary>
+        /// How a call's result reports failure and the check a fix writes on it: the recognised call's (its row's), or
+        /// for a wrapper the one its result's shape implies.
+        /// </summary>
+        public (ResultShape Shape, FailureCheck Check) ResultOf(InvocationExpressionSyntax invocation, CancellationToken cancellationToken)
         {
             if (Model.GetOperation(invocation, cancellationToken) is not IInvocationOperation operation)
             {
-                return ResultShape.Other;
+                return (ResultShape.Other, FailureCheck.None);
             }
 
-            ApiCall call = Api.Classify(operation, Options, Model);
-            if (call.IsRecognized)
+            ApiCall call = Api.Classify(operation, Options, Model, cancellationToken);
+            if (!call.IsRecognized)
             {
-                return call.Shape;
+                MethodSummary summary = _summaries.Get(operation.TargetMethod, Options.InterproceduralDepth, Options, cancellationToken);
+                call = summary.Has(SummaryEffects.Impersonates)
+                    ? new ApiCall(ApiOperation.Impersonate, summary.Shape, operation.TargetMethod.Name, summary.Family, summary.Kind)
+                    : ApiCall.None;
             }
 
-            MethodSummary summary = _summaries.Get(operation.TargetMethod, Options.InterproceduralDepth, Options, cancellationToken);
-            return summary.Has(SummaryEffects.Impersonates) ? summary.Shape : ResultShape.Other;
+            return call.IsRecognized ? (call.Shape, ResultCheckWriter.CheckOf(call)) : (ResultShape.Other, FailureCheck.None);
         }
 
         private ApiOperation SummaryOperationOf(IMethodSymbol method, CancellationToken cancellationToken)

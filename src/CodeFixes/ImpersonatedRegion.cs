@@ -103,7 +103,7 @@ namespace ComImpersonation.CodeFixes
 
         /// <summary>
         /// <c>imp.ThrowOnFailure();</c>, <c>imp.ThrowIfFailed();</c> or <c>Marshal.ThrowExceptionForHR(imp);</c> (the
-        /// impersonation possibly cast, as <c>unchecked((int)imp)</c>): a statement that throws when
+        /// impersonation possibly cast, as <c>unchecked((int)imp)</c>, or an NTSTATUS made an HRESULT, <c>imp | 0x10000000</c>): a statement that throws when
         /// <paramref name="impersonation"/> fails and does nothing else.
         /// </summary>
         private static bool ThrowsOnFailureOf(ExpressionStatementSyntax statement, InvocationExpressionSyntax impersonation)
@@ -135,6 +135,11 @@ namespace ComImpersonation.CodeFixes
                         continue;
                     case CheckedExpressionSyntax checkedOrNot:
                         checkedValue = checkedOrNot.Expression;
+                        continue;
+                    case BinaryExpressionSyntax { RawKind: (int)SyntaxKind.BitwiseOrExpression, Right: LiteralExpressionSyntax { Token.Value: int bits } } facility
+                        when bits == ResultCheckWriter.FacilityNtBit:
+                        // Marshal.ThrowExceptionForHR(NtSetInformationThread(…) | 0x10000000): an NTSTATUS as HRESULT_FROM_NT.
+                        checkedValue = facility.Left;
                         continue;
                 }
 
