@@ -68,9 +68,7 @@ namespace ComImpersonation.Analyzers.Api
         private static bool IsCallingThread(IOperation thread, ThreadRule rule)
         {
             IOperation value = OperationValues.WithoutConversions(thread);
-            bool currentThreadCall = value is IInvocationOperation { TargetMethod: var method }
-                && TryGetNativeImport(method, out string? entryPoint, out _)
-                && entryPoint == ApiTable.GetCurrentThreadEntryPoint;
+            bool currentThreadCall = value is IInvocationOperation { TargetMethod: var method } && IsGetCurrentThread(method);
             if (rule == ThreadRule.PseudoHandleIsCurrent)
             {
                 // NtCurrentThread: the pseudo-handle -2, as a constant, new IntPtr(-2) or a member of that name.
@@ -87,6 +85,10 @@ namespace ComImpersonation.Analyzers.Api
 
             return IsNoHandle(thread) || currentThreadCall;
         }
+
+        /// <summary>A P/Invoke of <c>GetCurrentThread</c> (any name): its pseudo-handle names the calling thread, and calling it again has no effect.</summary>
+        internal static bool IsGetCurrentThread(IMethodSymbol method) =>
+            TryGetNativeImport(method, out string? entryPoint, out _) && entryPoint == ApiTable.GetCurrentThreadEntryPoint;
 
         private static bool IsConstant(IOperation value, long expected) =>
             value.ConstantValue is { HasValue: true, Value: int or long or short } constant

@@ -109,14 +109,15 @@ namespace ComImpersonation.Analyzers.Api
             ApiForm.NativeFunction(ApiOperation.Revert, ApiFamily.Sspi, "RevertSecurityContext", SspiLibraries, ResultConvention.RpcStatus),
             // NT native: NTSTATUS results (negative is failure). NtSetInformationThread sets a thread's token only with
             // ThreadImpersonationToken; a zero token reverts. The thread argument is a handle: the current thread is
-            // GetCurrentThread()'s pseudo-handle (-2), not null. A fix ends an impersonation with a zero token passed by
-            // reference: the same call, or for NtImpersonateThread / NtImpersonateAnonymousToken the setter declared beside it.
+            // GetCurrentThread()'s pseudo-handle (-2), not null. A fix ends NtSetInformationThread's impersonation with the
+            // same call given a zero token by reference; NtImpersonateThread and NtImpersonateAnonymousToken have no end of
+            // their own to write (their revert is NtSetInformationThread with other arguments), so no fix writes one.
             ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "NtSetInformationThread", NtLibraries, ResultConvention.NtStatus, ArgumentRule.ThreadImpersonationTokenClass, threadArgument: 0, tokenArgument: 2, ThreadRule.PseudoHandleIsCurrent, ImpersonationEnd.SameCallWithZeroTokenByReference),
             ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "ZwSetInformationThread", NtLibraries, ResultConvention.NtStatus, ArgumentRule.ThreadImpersonationTokenClass, threadArgument: 0, tokenArgument: 2, ThreadRule.PseudoHandleIsCurrent, ImpersonationEnd.SameCallWithZeroTokenByReference),
-            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "NtImpersonateThread", NtLibraries, ResultConvention.NtStatus, ArgumentRule.None, threadArgument: 0, tokenArgument: -1, ThreadRule.PseudoHandleIsCurrent, ImpersonationEnd.ZeroTokenThroughSetterBeside),
-            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "ZwImpersonateThread", NtLibraries, ResultConvention.NtStatus, ArgumentRule.None, threadArgument: 0, tokenArgument: -1, ThreadRule.PseudoHandleIsCurrent, ImpersonationEnd.ZeroTokenThroughSetterBeside),
-            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "NtImpersonateAnonymousToken", NtLibraries, ResultConvention.NtStatus, ArgumentRule.None, threadArgument: 0, tokenArgument: -1, ThreadRule.PseudoHandleIsCurrent, ImpersonationEnd.ZeroTokenThroughSetterBeside),
-            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "ZwImpersonateAnonymousToken", NtLibraries, ResultConvention.NtStatus, ArgumentRule.None, threadArgument: 0, tokenArgument: -1, ThreadRule.PseudoHandleIsCurrent, ImpersonationEnd.ZeroTokenThroughSetterBeside),
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "NtImpersonateThread", NtLibraries, ResultConvention.NtStatus, ArgumentRule.None, threadArgument: 0, tokenArgument: -1, ThreadRule.PseudoHandleIsCurrent, ImpersonationEnd.None),
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "ZwImpersonateThread", NtLibraries, ResultConvention.NtStatus, ArgumentRule.None, threadArgument: 0, tokenArgument: -1, ThreadRule.PseudoHandleIsCurrent, ImpersonationEnd.None),
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "NtImpersonateAnonymousToken", NtLibraries, ResultConvention.NtStatus, ArgumentRule.None, threadArgument: 0, tokenArgument: -1, ThreadRule.PseudoHandleIsCurrent, ImpersonationEnd.None),
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "ZwImpersonateAnonymousToken", NtLibraries, ResultConvention.NtStatus, ArgumentRule.None, threadArgument: 0, tokenArgument: -1, ThreadRule.PseudoHandleIsCurrent, ImpersonationEnd.None),
             // rpcrt4: RPC_STATUS results; with no binding handle the call's own thread is impersonated.
             ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Rpc, "RpcImpersonateClient", RpcLibraries, ResultConvention.RpcStatus, ArgumentRule.NoBindingNeedsDispatchThread),
             ApiForm.NativeFunction(ApiOperation.Revert, ApiFamily.Rpc, "RpcRevertToSelf", RpcLibraries, ResultConvention.RpcStatus),

@@ -40,13 +40,6 @@ namespace ComImpersonation.Analyzers.Api
         /// </summary>
         SameCallWithZeroTokenByReference,
 
-        /// <summary>
-        /// The family's thread-token setter declared beside the impersonation, as <see cref="SameCallWithZeroTokenByReference"/>
-        /// writes it, on the impersonation's own thread argument: <c>NtSetInformationThread(thread, 5, ref noToken,
-        /// IntPtr.Size)</c> after <c>NtImpersonateThread(thread, client, qos)</c> or <c>NtImpersonateAnonymousToken(thread)</c>.
-        /// </summary>
-        ZeroTokenThroughSetterBeside,
-
         /// <summary>A method of the context the impersonation returned, kept in a local: <c>context.Undo()</c>, <c>context.Dispose()</c>.</summary>
         ContextMethod,
     }
@@ -65,8 +58,6 @@ namespace ComImpersonation.Analyzers.Api
 
         public static readonly ImpersonationEnd SameCallWithZeroTokenByReference = new ImpersonationEnd(EndForm.SameCallWithZeroTokenByReference, EndForm.None, methodName: null);
 
-        public static readonly ImpersonationEnd ZeroTokenThroughSetterBeside = new ImpersonationEnd(EndForm.ZeroTokenThroughSetterBeside, EndForm.None, methodName: null);
-
         private ImpersonationEnd(EndForm form, EndForm fallback, string? methodName)
         {
             Form = form;
@@ -83,6 +74,24 @@ namespace ComImpersonation.Analyzers.Api
         public string? MethodName { get; }
 
         public static ImpersonationEnd ContextMethod(string methodName) => new ImpersonationEnd(EndForm.ContextMethod, EndForm.None, methodName);
+
+        /// <summary>
+        /// The end of a wrapper's impersonation (a method that impersonates and leaves the end to its caller): where the
+        /// family's rows end by a method of the context they return (WindowsIdentity, NtApiDotNet), that method on the
+        /// context the wrapper returns; otherwise the family's parameterless revert declared beside the wrapper.
+        /// </summary>
+        public static ImpersonationEnd ForWrapperOf(ApiFamily family)
+        {
+            foreach (ApiForm form in ApiTable.Forms)
+            {
+                if (form.Family == family && form.End.Form == EndForm.ContextMethod)
+                {
+                    return form.End;
+                }
+            }
+
+            return PartnerRevert;
+        }
     }
 
     /// <summary>

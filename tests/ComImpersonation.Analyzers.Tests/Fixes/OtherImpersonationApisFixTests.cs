@@ -7,7 +7,8 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
     /// <summary>
     /// The fixes on the Windows impersonation APIs beyond COM: "Revert in finally" writes the impersonation's own
     /// family's revert (RevertToSelf for advapi32 even where the class also declares CoRevertToSelf, RpcRevertToSelf
-    /// for rpcrt4, <c>context.Undo()</c> for WindowsIdentity); "Throw on failure" checks a BOOL with
+    /// for rpcrt4, <c>context.Undo()</c> for WindowsIdentity), ending the process where the revert fails;
+    /// "Throw on failure" checks a BOOL with
     /// <c>if (!…) throw new Win32Exception();</c> and an RPC_STATUS by its value.
     /// </summary>
     public class OtherImpersonationApisFixTests
@@ -52,7 +53,7 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
                         }
                         finally
                         {
-                            {{RevertWrittenBy(f)}};
+                            {{RevertWrittenBy(f)}}
                         }
                     }
                 """));
@@ -256,9 +257,14 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
                 """);
         }
 
-        /// <summary>The revert the fix writes: the flavour's, or RevertToSelf where the flavour reverts with SetThreadToken.</summary>
+        /// <summary>
+        /// The revert the fix writes, acting on its result: the flavour's, or RevertToSelf where the flavour reverts with
+        /// SetThreadToken (the class declares RevertToSelf beside it).
+        /// </summary>
         private static string RevertWrittenBy(Flavour f) =>
-            f.Name == "Win32.SetThreadToken" ? "NativeMethods.RevertToSelf()" : f.Revert;
+            f.Name == "Win32.SetThreadToken"
+                ? FixCode.WrittenRevert("NativeMethods.RevertToSelf()", "!{0}", "RevertToSelf", FixCode.Body + "    ")
+                : FixCode.WrittenRevert(f, FixCode.Body + "    ");
 
         private static string ThrowOnFailure(Flavour f, string call, string comment)
         {

@@ -49,7 +49,7 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
                         }
                         finally
                         {
-                            {{f.RevertStatement}}
+                            {{FixCode.WrittenRevert(f, FixCode.Body + "    ")}}
                         }
                     }
                 """);
@@ -153,7 +153,7 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
                         }
                         finally
                         {
-                            {{f.RevertStatement}}
+                            {{FixCode.WrittenRevert(f, FixCode.Body + "    ")}}
                         }
                         {{f.SignalStatement}}
                         Log(3);
@@ -191,7 +191,7 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
                             }
                             finally
                             {
-                                {{f.RevertStatement}}
+                                {{FixCode.WrittenRevert(f, FixCode.Body + "        ")}}
                             }
                         }
                     }
@@ -231,7 +231,7 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
                         }
                         finally
                         {
-                            {{f.RevertStatement}}
+                            {{FixCode.WrittenRevert(f, FixCode.Body + "    ")}}
                         }
                     }
                 """);
@@ -384,7 +384,7 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
                         if (_flag)
                         {
                             {{FixCode.Checked(f, f.Impersonate, FixCode.Body + "    ")}}
-                            {{f.RevertStatement}}
+                            {{FixCode.WrittenRevert(f, FixCode.Body + "    ")}}
                         }
                     }
                 """);
