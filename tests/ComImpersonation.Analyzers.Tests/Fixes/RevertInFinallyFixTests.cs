@@ -162,6 +162,78 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
         }
 
         // -------------------------------------------------------------------------------------------------------
+        // The revert acting on its result (issue 16): the fixes take it for the revert statement
+        // -------------------------------------------------------------------------------------------------------
+
+        [Theory]
+        [MemberData(nameof(RuleCode.AllNames), MemberType = typeof(RuleCode))]
+        public Task Revert_acting_on_its_result_moves_into_finally_as_it_is(string name)
+        {
+            Flavour f = RuleCode.Get(name);
+            return VerifyFix.RunAsync<RevertInFinallyCodeFixProvider>(
+                f,
+                $$"""
+                    public void Begin_Work()
+                    {
+                        {{FixCode.Checked(f, f.Imp("COMIMP007"))}}
+                        Work();
+                        {{FixCode.WrittenRevert(f)}}
+                        Log(2);
+                    }
+                """,
+                $$"""
+                    public void Begin_Work()
+                    {
+                        {{FixCode.Checked(f, f.Impersonate)}}
+                        try
+                        {
+                            Work();
+                        }
+                        finally
+                        {
+                            {{FixCode.WrittenRevert(f, FixCode.Body + "    ")}}
+                        }
+                        Log(2);
+                    }
+                """);
+        }
+
+        [Theory]
+        [MemberData(nameof(RuleCode.AllNames), MemberType = typeof(RuleCode))]
+        public Task Later_revert_acting_on_its_result_goes_when_the_region_ends_at_the_signal(string name)
+        {
+            Flavour f = RuleCode.Get(name);
+            return VerifyFix.RunAsync<RevertInFinallyCodeFixProvider>(
+                f,
+                $$"""
+                    public void Begin_Work()
+                    {
+                        {{FixCode.Checked(f, f.Imp("COMIMP007"))}}
+                        Work();
+                        {{f.Sig("COMIMP003")}};
+                        Log(3);
+                        {{FixCode.WrittenRevert(f)}}
+                    }
+                """,
+                $$"""
+                    public void Begin_Work()
+                    {
+                        {{FixCode.Checked(f, f.Impersonate)}}
+                        try
+                        {
+                            Work();
+                        }
+                        finally
+                        {
+                            {{FixCode.WrittenRevert(f, FixCode.Body + "    ")}}
+                        }
+                        {{f.SignalStatement}}
+                        Log(3);
+                    }
+                """);
+        }
+
+        // -------------------------------------------------------------------------------------------------------
         // Shapes of code
         // -------------------------------------------------------------------------------------------------------
 
