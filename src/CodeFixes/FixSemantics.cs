@@ -121,6 +121,28 @@ namespace ComImpersonation.CodeFixes
             return summary.Has(SummaryEffects.MaySignal) ? ApiOperation.Signal : ApiOperation.None;
         }
 
+        /// <summary>
+        /// True when <paramref name="impersonation"/> impersonates the COM call context, which <c>Signal</c> completes
+        /// (SPEC §2): only such an impersonation ends at a signal. A token, pipe, RPC, SSPI or NT impersonation goes on
+        /// across one.
+        /// </summary>
+        public bool EndsAtSignal(InvocationExpressionSyntax impersonation, CancellationToken cancellationToken)
+        {
+            if (Model.GetOperation(impersonation, cancellationToken) is not IInvocationOperation operation)
+            {
+                return true;
+            }
+
+            ApiCall call = Api.Classify(operation, Options, Model, cancellationToken);
+            if (call.IsRecognized)
+            {
+                return call.IsComCallContext;
+            }
+
+            MethodSummary summary = SummaryOf(operation.TargetMethod, cancellationToken);
+            return !summary.Has(SummaryEffects.Impersonates) || summary.Kind == ImpersonationKind.ComCallContext;
+        }
+
         /// <summary>A call that impersonates and reverts inside (SPEC §2 client-identity call).</summary>
         public bool IsClientIdentityCall(InvocationExpressionSyntax invocation, CancellationToken cancellationToken)
         {

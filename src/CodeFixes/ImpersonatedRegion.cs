@@ -14,8 +14,8 @@ namespace ComImpersonation.CodeFixes
 {
     /// <summary>
     /// The statements an impersonation protects, in the statement list that holds it: from just after the
-    /// impersonation and its failure check to the first statement that reverts, the first that signals, or the end
-    /// of the list. <see cref="WrapInTryFinally"/> puts them in <c>try { … } finally { revert; }</c> (SPEC §4,
+    /// impersonation and its failure check to the first statement that reverts, the first that signals (for an
+    /// impersonation of the COM call context, which Signal completes), or the end of the list. <see cref="WrapInTryFinally"/> puts them in <c>try { … } finally { revert; }</c> (SPEC §4,
     /// "Revert in finally").
     /// </summary>
     internal static class ImpersonatedRegion
@@ -170,10 +170,13 @@ namespace ComImpersonation.CodeFixes
             int end = start;
             StatementSyntax? revertToMove = null;
             bool endsAtSignal = false;
+            // Signal completes the COM call context only: another family's impersonation goes on across it, and
+            // ending the region there would run the code after the signal reverted.
+            bool signalEnds = semantics.EndsAtSignal(impersonation, cancellationToken);
             for (; end < statements.Count; end++)
             {
                 StatementSyntax statement = statements[end];
-                if (statement == endBefore || StatementFacts.IsSignal(statement, semantics, cancellationToken))
+                if (statement == endBefore || (signalEnds && StatementFacts.IsSignal(statement, semantics, cancellationToken)))
                 {
                     endsAtSignal = true;
                     break;

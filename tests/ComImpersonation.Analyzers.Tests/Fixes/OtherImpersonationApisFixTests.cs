@@ -94,6 +94,43 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
 
         [Theory]
         [MemberData(nameof(AllFlavours))]
+        public Task A_signal_does_not_end_the_region_of_an_impersonation_it_does_not_complete(string name)
+        {
+            // Signal completes the COM call context only: a token stays on the thread across it, so the code after the
+            // signal still runs impersonated and stays in the try.
+            Flavour f = TokenFlavours.Get(name);
+            return VerifyFix.RunAsync<RevertInFinallyCodeFixProvider>(
+                f.Declarations,
+                TokenCode.Class(f, $$"""
+                    public void Serve()
+                    {
+                        {{TokenCode.Checked(f, "{|COMIMP007:" + f.Impersonate + "|}")}}
+                        Work();
+                        {{f.SignalStatement}}
+                        Log(1);
+                        {{f.RevertStatement}}
+                    }
+                """),
+                TokenCode.Class(f, $$"""
+                    public void Serve()
+                    {
+                        {{TokenCode.Checked(f, f.Impersonate)}}
+                        try
+                        {
+                            Work();
+                            {{f.SignalStatement}}
+                            Log(1);
+                        }
+                        finally
+                        {
+                            {{f.RevertStatement}}
+                        }
+                    }
+                """));
+        }
+
+        [Theory]
+        [MemberData(nameof(AllFlavours))]
         public Task Throw_on_failure_checks_the_result_in_its_own_convention(string name)
         {
             Flavour f = TokenFlavours.Get(name);
