@@ -5,7 +5,6 @@ using System.Threading.Tasks;
 using ComImpersonation.Analyzers.Analysis;
 using ComImpersonation.Analyzers.Api;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
