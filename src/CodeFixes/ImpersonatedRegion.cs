@@ -15,8 +15,8 @@ namespace ComImpersonation.CodeFixes
     /// <summary>
     /// The statements an impersonation protects, in the statement list that holds it: from just after the
     /// impersonation and its failure check to the first statement that reverts, the first that signals (for an
-    /// impersonation of the COM call context, which Signal completes), or the end of the list. <see cref="WrapInTryFinally"/> puts them in <c>try { … } finally { revert; }</c> (SPEC §4,
-    /// "Revert in finally").
+    /// impersonation of the COM call context, which Signal completes), or the end of the list.
+    /// <see cref="WrapInTryFinally"/> puts them in <c>try { … } finally { revert; }</c> (SPEC §4, "Revert in finally").
     /// </summary>
     internal static class ImpersonatedRegion
     {
@@ -103,8 +103,9 @@ namespace ComImpersonation.CodeFixes
 
         /// <summary>
         /// <c>imp.ThrowOnFailure();</c>, <c>imp.ThrowIfFailed();</c> or <c>Marshal.ThrowExceptionForHR(imp);</c> (the
-        /// impersonation possibly cast, as <c>unchecked((int)imp)</c>, or an NTSTATUS made an HRESULT, <c>imp | 0x10000000</c>): a statement that throws when
-        /// <paramref name="impersonation"/> fails and does nothing else.
+        /// impersonation possibly cast, as <c>unchecked((int)imp)</c>, or an NTSTATUS made an HRESULT,
+        /// <c>imp | 0x10000000</c>): a statement that throws when <paramref name="impersonation"/> fails and does
+        /// nothing else.
         /// </summary>
         private static bool ThrowsOnFailureOf(ExpressionStatementSyntax statement, InvocationExpressionSyntax impersonation)
         {
