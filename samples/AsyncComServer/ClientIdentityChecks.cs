@@ -7,8 +7,8 @@ namespace AsyncComServer
 {
     /// <summary>
     /// The same bugs with SSPI and the NT native API: a server that acts as the client it authenticated with SSPI,
-    /// and a tool that puts a token on its own thread with NtSetInformationThread, neither looking at the status of
-    /// its impersonation. Each reported line is marked "expect: COMIMPnnn" just above it.
+    /// and a tool that puts a token on its own thread with NtSetInformationThread, leaving the impersonation on the
+    /// thread or not looking at its status. Each reported line is marked "expect: COMIMPnnn" just above it.
     /// </summary>
     internal static class ClientIdentityChecks
     {
@@ -65,6 +65,31 @@ namespace AsyncComServer
             {
                 RevertSecurityContext(ref context);
             }
+        }
+
+        /// <summary>Bug: nothing ends the impersonation (COMIMP002); the caller goes on as the client.</summary>
+        public static long SizeAsClient(ref SecHandle context, string path)
+        {
+            // expect: COMIMP002
+            int status = ImpersonateSecurityContext(ref context);
+            if (status != 0)
+            {
+                throw new Win32Exception(status);
+            }
+
+            return new FileInfo(path).Length;
+        }
+
+        /// <summary>Bug: nothing takes the token off the thread again (COMIMP002); the caller goes on as the token.</summary>
+        public static void BecomeUser(IntPtr token, Action work)
+        {
+            // expect: COMIMP002
+            if (NtSetInformationThread(GetCurrentThread(), ThreadImpersonationToken, ref token, IntPtr.Size) < 0)
+            {
+                throw new Win32Exception("NtSetInformationThread failed");
+            }
+
+            work();
         }
 
         /// <summary>Bug: the NTSTATUS is never looked at (COMIMP004); the work may run as the tool, not the token.</summary>

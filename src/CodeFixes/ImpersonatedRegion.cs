@@ -14,9 +14,9 @@ namespace ComImpersonation.CodeFixes
 {
     /// <summary>
     /// The statements an impersonation protects, in the statement list that holds it: from just after the
-    /// impersonation and its failure check to the first statement that reverts, the first that signals, or the end
-    /// of the list. <see cref="WrapInTryFinally"/> puts them in <c>try { … } finally { revert; }</c> (SPEC §4,
-    /// "Revert in finally").
+    /// impersonation and its failure check to the first statement that reverts, the first that signals (for an
+    /// impersonation of the COM call context, which Signal completes), or the end of the list.
+    /// <see cref="WrapInTryFinally"/> puts them in <c>try { … } finally { revert; }</c> (SPEC §4, "Revert in finally").
     /// </summary>
     internal static class ImpersonatedRegion
     {
@@ -103,8 +103,9 @@ namespace ComImpersonation.CodeFixes
 
         /// <summary>
         /// <c>imp.ThrowOnFailure();</c>, <c>imp.ThrowIfFailed();</c> or <c>Marshal.ThrowExceptionForHR(imp);</c> (the
-        /// impersonation possibly cast, as <c>unchecked((int)imp)</c>): a statement that throws when
-        /// <paramref name="impersonation"/> fails and does nothing else.
+        /// impersonation possibly cast, as <c>unchecked((int)imp)</c>, or an NTSTATUS made an HRESULT,
+        /// <c>imp | 0x10000000</c>): a statement that throws when <paramref name="impersonation"/> fails and does
+        /// nothing else.
         /// </summary>
         private static bool ThrowsOnFailureOf(ExpressionStatementSyntax statement, InvocationExpressionSyntax impersonation)
         {
@@ -136,6 +137,11 @@ namespace ComImpersonation.CodeFixes
                     case CheckedExpressionSyntax checkedOrNot:
                         checkedValue = checkedOrNot.Expression;
                         continue;
+                    case BinaryExpressionSyntax { RawKind: (int)SyntaxKind.BitwiseOrExpression, Right: LiteralExpressionSyntax { Token.Value: int bits } } facility
+                        when bits == ResultCheckWriter.FacilityNtBit:
+                        // Marshal.ThrowExceptionForHR(NtSetInformationThread(…) | 0x10000000): an NTSTATUS as HRESULT_FROM_NT.
+                        checkedValue = facility.Left;
+                        continue;
                 }
 
                 return checkedValue == impersonation;
@@ -165,16 +171,19 @@ namespace ComImpersonation.CodeFixes
             int end = start;
             StatementSyntax? revertToMove = null;
             bool endsAtSignal = false;
+            // Signal completes the COM call context only: another family's impersonation goes on across it, and
+            // ending the region there would run the code after the signal reverted.
+            bool signalEnds = semantics.EndsAtSignal(impersonation, cancellationToken);
             for (; end < statements.Count; end++)
             {
                 StatementSyntax statement = statements[end];
-                if (statement == endBefore || StatementFacts.IsSignal(statement, semantics, cancellationToken))
+                if (statement == endBefore || (signalEnds && StatementFacts.IsSignal(statement, semantics, cancellationToken)))
                 {
                     endsAtSignal = true;
                     break;
                 }
 
-                if (StatementFacts.IsPlainRevert(statement, semantics, cancellationToken))
+                if (StatementFacts.IsRevertStatement(statement, semantics, cancellationToken))
                 {
                     revertToMove = statement;
                     break;
@@ -203,14 +212,25 @@ namespace ComImpersonation.CodeFixes
                 }
             }
 
-            StatementSyntax revertStatement;
+            // The revert the code has moves into the finally, with what it alone needs (`IntPtr none = IntPtr.Zero;`
+            // before NtSetInformationThread(…, ref none, …)); otherwise the impersonation's own end is written there.
+            var dropped = new HashSet<StatementSyntax>();
+            List<StatementSyntax> finallyStatements;
             if (revertToMove is not null)
             {
-                revertStatement = revertToMove.WithLeadingTrivia(LineTrivia.WithoutBlankLines(revertToMove.GetLeadingTrivia()));
+                finallyStatements = new List<StatementSyntax> { revertToMove };
+                if (end - 1 >= start && StatementFacts.IsPreparationOf(statements[end - 1], revertToMove, semantics.Model, cancellationToken))
+                {
+                    finallyStatements.Insert(0, statements[end - 1]);
+                    dropped.Add(statements[end - 1]);
+                    regionEnd = end - 1;
+                }
+
+                finallyStatements[0] = finallyStatements[0].WithLeadingTrivia(LineTrivia.WithoutBlankLines(finallyStatements[0].GetLeadingTrivia()));
             }
-            else if (semantics.RevertFor(impersonation, impersonation.SpanStart, cancellationToken) is { } revert)
+            else if (semantics.EndFor(impersonation, impersonation.SpanStart, cancellationToken) is { } written)
             {
-                revertStatement = SyntaxFactory.ExpressionStatement(revert);
+                finallyStatements = written.ToList();
             }
             else
             {
@@ -224,7 +244,6 @@ namespace ComImpersonation.CodeFixes
             }
 
             var rewritten = new List<StatementSyntax>(statements.Take(start));
-            var dropped = new HashSet<StatementSyntax>();
             if (region.Count == 0)
             {
                 if (revertToMove is not null)
@@ -232,8 +251,10 @@ namespace ComImpersonation.CodeFixes
                     return null; // the revert already follows the impersonation directly
                 }
 
-                // Nothing between the impersonation and the end can throw: the revert itself is enough.
-                rewritten.Add(revertStatement.WithAdditionalAnnotations(Formatter.Annotation));
+                // Nothing between the impersonation and the end can throw: the revert itself is enough. It ends with the
+                // file's line break, so that the formatter puts no blank line between it and what follows.
+                finallyStatements[finallyStatements.Count - 1] = finallyStatements[finallyStatements.Count - 1].WithTrailingTrivia(LineTrivia.LineEndOf(list.Owner));
+                rewritten.AddRange(finallyStatements);
             }
             else
             {
@@ -300,44 +321,45 @@ namespace ComImpersonation.CodeFixes
 
                 rewritten.AddRange(hoisted);
 
-                if (!LineTrivia.StartsLine(statements[start]) || (revertToMove is not null && !LineTrivia.StartsLine(revertToMove)))
+                if (!LineTrivia.StartsLine(statements[start]) || (revertToMove is not null && !LineTrivia.StartsLine(finallyStatements[0])))
                 {
                     // Statements that share a line: the formatter lays the try out.
                     rewritten.Add(SyntaxFactory.TryStatement(
                             SyntaxFactory.Block(region),
                             default,
-                            SyntaxFactory.FinallyClause(SyntaxFactory.Block(revertStatement)))
+                            SyntaxFactory.FinallyClause(SyntaxFactory.Block(finallyStatements)))
                         .WithLeadingTrivia(LineTrivia.BlankLines(leading))
                         .WithTrailingTrivia(LineTrivia.EndOfLineOf(region[region.Count - 1].GetTrailingTrivia()))
                         .WithAdditionalAnnotations(Formatter.Annotation));
                 }
                 else
                 {
-                // Only the lines that move get new indentation: the wrapped statements keep their layout, comments
-                // and blank lines (the formatter would also rewrite their insides, a lambda's brace say).
-                string indent = LineTrivia.IndentationOf(statements[start]);
-                string unit = LineTrivia.IndentationUnit(list.Owner, indent);
-                SyntaxTrivia lineEnd = LineTrivia.LineEndOf(list.Owner);
-                SyntaxTriviaList atIndent = SyntaxFactory.TriviaList(SyntaxFactory.Whitespace(indent));
-                SyntaxTriviaList endOfLine = SyntaxFactory.TriviaList(lineEnd);
-                StatementSyntax finallyStatement = revertToMove is not null
-                    ? LineTrivia.Indented(revertStatement, unit)
-                    : revertStatement.WithLeadingTrivia(SyntaxFactory.Whitespace(indent + unit)).WithTrailingTrivia(lineEnd);
-                TryStatementSyntax tryStatement = SyntaxFactory.TryStatement(
-                        SyntaxFactory.Token(LineTrivia.BlankLines(leading).AddRange(atIndent), SyntaxKind.TryKeyword, endOfLine),
-                        SyntaxFactory.Block(
-                            SyntaxFactory.Token(atIndent, SyntaxKind.OpenBraceToken, endOfLine),
-                            SyntaxFactory.List(region.Select(statement => LineTrivia.Indented(statement, unit))),
-                            SyntaxFactory.Token(atIndent, SyntaxKind.CloseBraceToken, endOfLine)),
-                        default,
-                        SyntaxFactory.FinallyClause(
-                            SyntaxFactory.Token(atIndent, SyntaxKind.FinallyKeyword, endOfLine),
+                    // Only the lines that move get new indentation: the wrapped statements keep their layout, comments
+                    // and blank lines (the formatter would also rewrite their insides, a lambda's brace say). A written
+                    // end is laid out by the formatter (it carries its annotation).
+                    string indent = LineTrivia.IndentationOf(statements[start]);
+                    string unit = LineTrivia.IndentationUnit(list.Owner, indent);
+                    SyntaxTrivia lineEnd = LineTrivia.LineEndOf(list.Owner);
+                    SyntaxTriviaList atIndent = SyntaxFactory.TriviaList(SyntaxFactory.Whitespace(indent));
+                    SyntaxTriviaList endOfLine = SyntaxFactory.TriviaList(lineEnd);
+                    IEnumerable<StatementSyntax> inFinally = revertToMove is not null
+                        ? finallyStatements.Select(statement => LineTrivia.Indented(statement, unit))
+                        : finallyStatements.Select(statement => statement.WithLeadingTrivia(SyntaxFactory.Whitespace(indent + unit)).WithTrailingTrivia(lineEnd));
+                    TryStatementSyntax tryStatement = SyntaxFactory.TryStatement(
+                            SyntaxFactory.Token(LineTrivia.BlankLines(leading).AddRange(atIndent), SyntaxKind.TryKeyword, endOfLine),
                             SyntaxFactory.Block(
                                 SyntaxFactory.Token(atIndent, SyntaxKind.OpenBraceToken, endOfLine),
-                                SyntaxFactory.SingletonList(finallyStatement),
-                                SyntaxFactory.Token(atIndent, SyntaxKind.CloseBraceToken, default))))
-                    .WithTrailingTrivia(LineTrivia.EndOfLineOf(region[region.Count - 1].GetTrailingTrivia()));
-                rewritten.Add(tryStatement);
+                                SyntaxFactory.List(region.Select(statement => LineTrivia.Indented(statement, unit))),
+                                SyntaxFactory.Token(atIndent, SyntaxKind.CloseBraceToken, endOfLine)),
+                            default,
+                            SyntaxFactory.FinallyClause(
+                                SyntaxFactory.Token(atIndent, SyntaxKind.FinallyKeyword, endOfLine),
+                                SyntaxFactory.Block(
+                                    SyntaxFactory.Token(atIndent, SyntaxKind.OpenBraceToken, endOfLine),
+                                    SyntaxFactory.List(inFinally),
+                                    SyntaxFactory.Token(atIndent, SyntaxKind.CloseBraceToken, default))))
+                        .WithTrailingTrivia(LineTrivia.EndOfLineOf(region[region.Count - 1].GetTrailingTrivia()));
+                    rewritten.Add(tryStatement);
                 }
             }
 
@@ -553,9 +575,15 @@ namespace ComImpersonation.CodeFixes
         {
             for (int i = signalIndex + 1; i < statements.Count; i++)
             {
-                if (StatementFacts.IsPlainRevert(statements[i], semantics, cancellationToken))
+                if (StatementFacts.IsRevertStatement(statements[i], semantics, cancellationToken))
                 {
+                    StatementSyntax revert = statements[i];
                     statements.RemoveAt(i);
+                    if (i - 1 > signalIndex && StatementFacts.IsPreparationOf(statements[i - 1], revert, semantics.Model, cancellationToken))
+                    {
+                        statements.RemoveAt(i - 1); // what only the removed revert needed
+                    }
+
                     return;
                 }
 

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
+using ComImpersonation.Analyzers.Analysis;
 using ComImpersonation.Analyzers.Api;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -69,9 +70,82 @@ namespace ComImpersonation.CodeFixes
             return Unparenthesize(expression) as InvocationExpressionSyntax;
         }
 
-        /// <summary><c>CoRevertToSelf();</c>, <c>security.RevertToSelf();</c>, or a call of a revert wrapper, as a statement of its own.</summary>
-        public static bool IsPlainRevert(StatementSyntax statement, FixSemantics semantics, CancellationToken cancellationToken) =>
-            PlainCall(statement) is { } call && semantics.OperationOf(call, cancellationToken) == ApiOperation.Revert;
+        /// <summary>
+        /// A statement that reverts and does nothing else: <c>CoRevertToSelf();</c>, <c>security.RevertToSelf();</c>, a
+        /// call of a revert wrapper, or the revert acting on its own result as the fixes write it,
+        /// <c>if (!RevertToSelf()) { Environment.FailFast(…); }</c> (or with a <c>throw</c>).
+        /// </summary>
+        public static bool IsRevertStatement(StatementSyntax statement, FixSemantics semantics, CancellationToken cancellationToken) =>
+            (PlainCall(statement) ?? CheckedCall(statement, semantics, cancellationToken)) is { } call
+            && semantics.OperationOf(call, cancellationToken) == ApiOperation.Revert;
+
+        /// <summary>
+        /// <c>if (failed(Call())) { Environment.FailFast(…); }</c>, no <c>else</c>: the call, when the condition is its
+        /// result's failure test (read in its own convention, as the analysis reads it) and the branch ends the process
+        /// or leaves.
+        /// </summary>
+        private static InvocationExpressionSyntax? CheckedCall(StatementSyntax statement, FixSemantics semantics, CancellationToken cancellationToken)
+        {
+            if (statement is not IfStatementSyntax { Else: null } test
+                || !(AlwaysLeaves(test.Statement) || EndsTheProcess(test.Statement, semantics.Model, cancellationToken))
+                || semantics.Model.GetOperation(test.Condition, cancellationToken) is not { } condition
+                || !ResultChecks.TryGetFailureTest(condition, out IOperation tested, out _)
+                || tested.Syntax is not InvocationExpressionSyntax call
+                || !ResultChecks.TryGetFailureTest(condition, semantics.ResultShapeOf(call, cancellationToken), out IOperation testedInShape, out bool failureWhenTrue)
+                || !failureWhenTrue
+                || testedInShape.Syntax != call)
+            {
+                return null;
+            }
+
+            return call;
+        }
+
+        /// <summary><c>Environment.FailFast(…);</c>, alone or as the last statement of a block: control never comes back.</summary>
+        private static bool EndsTheProcess(StatementSyntax statement, SemanticModel model, CancellationToken cancellationToken)
+        {
+            if (statement is BlockSyntax { Statements.Count: > 0 } block)
+            {
+                statement = block.Statements[block.Statements.Count - 1];
+            }
+
+            return statement is ExpressionStatementSyntax { Expression: InvocationExpressionSyntax call }
+                && ApiModel.InvokedName(call) == "FailFast"
+                && model.GetSymbolInfo(call, cancellationToken).Symbol is IMethodSymbol { ContainingType: { Name: "Environment", ContainingNamespace.Name: "System" } };
+        }
+
+        /// <summary>
+        /// <c>IntPtr none = IntPtr.Zero;</c> right before <c>NtSetInformationThread(…, ref none, …)</c>: a declaration of
+        /// one local, calling nothing, that only <paramref name="revert"/> uses. It belongs with the revert wherever the
+        /// revert goes.
+        /// </summary>
+        public static bool IsPreparationOf(StatementSyntax statement, StatementSyntax revert, SemanticModel model, CancellationToken cancellationToken)
+        {
+            if (statement is not LocalDeclarationStatementSyntax { UsingKeyword.RawKind: 0, Declaration.Variables: { Count: 1 } variables } declaration
+                || InvocationsIn(declaration).Any()
+                || model.GetDeclaredSymbol(variables[0], cancellationToken) is not ILocalSymbol local)
+            {
+                return false;
+            }
+
+            bool usedByRevert = false;
+            foreach (IdentifierNameSyntax name in FunctionBodyOf(statement).DescendantNodes().OfType<IdentifierNameSyntax>())
+            {
+                if (name.Identifier.ValueText != local.Name || !SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, local))
+                {
+                    continue;
+                }
+
+                if (!revert.Span.Contains(name.Span))
+                {
+                    return false;
+                }
+
+                usedByRevert = true;
+            }
+
+            return usedByRevert;
+        }
 
         /// <summary>True when the statement's top call signals (directly or through a signal wrapper).</summary>
         public static bool IsSignal(StatementSyntax statement, FixSemantics semantics, CancellationToken cancellationToken) =>
@@ -84,7 +158,7 @@ namespace ComImpersonation.CodeFixes
         /// <summary>A <c>try</c> statement whose <c>finally</c> reverts at its top level.</summary>
         public static bool IsTryWithRevertInFinally(StatementSyntax statement, FixSemantics semantics, CancellationToken cancellationToken) =>
             statement is TryStatementSyntax { Finally.Block: { } block }
-            && block.Statements.Any(inner => IsPlainRevert(inner, semantics, cancellationToken));
+            && block.Statements.Any(inner => IsRevertStatement(inner, semantics, cancellationToken));
 
         /// <summary>
         /// The local (or field, or parameter) that <paramref name="statement"/> stores <paramref name="call"/>'s

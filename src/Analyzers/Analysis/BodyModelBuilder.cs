@@ -280,7 +280,7 @@ namespace ComImpersonation.Analyzers.Analysis
                     case ApiOperation.Impersonate:
                         // A token argument that may hold the thread's saved token: the call restores it on paths where it does.
                         object? token = call.TokenArgument >= 0 && ApiModel.ArgumentFor(invocation, call.TokenArgument) is { } argument ? KeyOf(argument) : null;
-                        if (call.Family == ApiFamily.Nt && token is ILocalSymbol local && (AlwaysNoToken(local) || HoldsNoTokenBuffer(local)))
+                        if (call.ArgumentRule == ArgumentRule.ThreadImpersonationTokenClass && token is ILocalSymbol local && ApiModel.HoldsNoToken(local, _session.SemanticModel, _session.CancellationToken))
                         {
                             // NtSetInformationThread(thread, ThreadImpersonationToken, &zero, size): the family's revert.
                             AddRevert(block, invocation, call.DisplayName, inside: null);
@@ -425,64 +425,6 @@ namespace ComImpersonation.Analyzers.Analysis
                 _hasRevert = true;
                 _reverts.Add(new RevertSite(call, displayName, inside));
                 Add(block, new Effect(EffectKind.Revert, operation: call));
-            }
-
-            /// <summary>
-            /// A buffer passed by value whose body writes only no token into it (<c>Marshal.WriteIntPtr(buffer, IntPtr.Zero)</c>):
-            /// the buffer form of NtSetInformationThread's revert.
-            /// </summary>
-            private bool HoldsNoTokenBuffer(ILocalSymbol buffer)
-            {
-                if (buffer.DeclaringSyntaxReferences.IsEmpty
-                    || buffer.DeclaringSyntaxReferences[0].GetSyntax(_session.CancellationToken).FirstAncestorOrSelf<Microsoft.CodeAnalysis.CSharp.Syntax.BlockSyntax>() is not { } scope
-                    || _session.SemanticModel.SyntaxTree != scope.SyntaxTree)
-                {
-                    return false;
-                }
-
-                bool zeroWritten = false;
-                foreach (SyntaxNode node in scope.DescendantNodes())
-                {
-                    if (node is Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax { ArgumentList.Arguments: { Count: 2 } arguments } write
-                        && ApiModel.InvokedName(write) == "WriteIntPtr"
-                        && arguments[0].Expression is Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax target
-                        && target.Identifier.ValueText == buffer.Name)
-                    {
-                        if (_session.SemanticModel.GetOperation(arguments[1].Expression, _session.CancellationToken) is not { } written || !ApiModel.IsNoHandle(written))
-                        {
-                            return false; // a token goes in: an impersonation
-                        }
-
-                        zeroWritten = true;
-                    }
-                }
-
-                return zeroWritten;
-            }
-
-            /// <summary>A local that is only ever given no token (<c>IntPtr zero = IntPtr.Zero;</c>) in the body that declares it.</summary>
-            private bool AlwaysNoToken(ILocalSymbol local)
-            {
-                if (local.DeclaringSyntaxReferences.IsEmpty
-                    || local.DeclaringSyntaxReferences[0].GetSyntax(_session.CancellationToken) is not Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax { Initializer.Value: { } initializer } declarator
-                    || _session.SemanticModel.SyntaxTree != declarator.SyntaxTree
-                    || _session.SemanticModel.GetOperation(initializer, _session.CancellationToken) is not { } value
-                    || !ApiModel.IsNoHandle(value))
-                {
-                    return false;
-                }
-
-                SyntaxNode? scope = declarator.FirstAncestorOrSelf<Microsoft.CodeAnalysis.CSharp.Syntax.BlockSyntax>();
-                foreach (SyntaxNode node in scope?.DescendantNodes() ?? System.Linq.Enumerable.Empty<SyntaxNode>())
-                {
-                    if (node is Microsoft.CodeAnalysis.CSharp.Syntax.AssignmentExpressionSyntax { Left: Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax name }
-                        && name.Identifier.ValueText == local.Name)
-                    {
-                        return false; // written again: not known to hold no token
-                    }
-                }
-
-                return true;
             }
 
             private void AddSignal(BasicBlock block, IOperation invocation, string displayName, bool mayThrow, CalleePlace? inside = null)

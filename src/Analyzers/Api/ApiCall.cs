@@ -16,8 +16,9 @@ namespace ComImpersonation.Analyzers.Api
     {
         public static readonly ApiCall None = default;
 
-        public ApiCall(ApiOperation operation, ResultShape shape, string displayName, ApiFamily family = ApiFamily.Configured, ImpersonationKind kind = ImpersonationKind.ComCallContext, ArgumentRule argumentRule = ArgumentRule.None, int threadArgument = -1, int tokenArgument = -1, ThreadRule threadRule = ThreadRule.NullIsCurrent)
+        public ApiCall(ApiOperation operation, ResultShape shape, string displayName, ApiFamily family = ApiFamily.Configured, ImpersonationKind kind = ImpersonationKind.ComCallContext, ArgumentRule argumentRule = ArgumentRule.None, int threadArgument = -1, int tokenArgument = -1, ThreadRule threadRule = ThreadRule.NullIsCurrent, ApiForm? form = null)
         {
+            Form = form;
             ThreadRule = threadRule;
             ThreadArgument = threadArgument;
             TokenArgument = tokenArgument;
@@ -30,6 +31,9 @@ namespace ComImpersonation.Analyzers.Api
         }
 
         public ApiOperation Operation { get; }
+
+        /// <summary>The table row the call was recognised by; null for a method named in the options.</summary>
+        public ApiForm? Form { get; }
 
         public ResultShape Shape { get; }
 
@@ -61,6 +65,6 @@ namespace ComImpersonation.Analyzers.Api
         public bool NeedsDispatchThread => Kind >= ImpersonationKind.DispatchThread;
 
         public ApiCall With(ApiOperation operation, ImpersonationKind kind) =>
-            new ApiCall(operation, Shape, DisplayName, Family, kind, ArgumentRule.None, ThreadArgument, TokenArgument, ThreadRule);
+            new ApiCall(operation, Shape, DisplayName, Family, kind, ArgumentRule.None, ThreadArgument, TokenArgument, ThreadRule, Form);
     }
 }

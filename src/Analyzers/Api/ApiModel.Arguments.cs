@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -67,9 +68,7 @@ namespace ComImpersonation.Analyzers.Api
         private static bool IsCallingThread(IOperation thread, ThreadRule rule)
         {
             IOperation value = OperationValues.WithoutConversions(thread);
-            bool currentThreadCall = value is IInvocationOperation { TargetMethod: var method }
-                && TryGetNativeImport(method, out string? entryPoint, out _)
-                && entryPoint == ApiTable.GetCurrentThreadEntryPoint;
+            bool currentThreadCall = value is IInvocationOperation { TargetMethod: var method } && IsGetCurrentThread(method);
             if (rule == ThreadRule.PseudoHandleIsCurrent)
             {
                 // NtCurrentThread: the pseudo-handle -2, as a constant, new IntPtr(-2) or a member of that name.
@@ -87,9 +86,76 @@ namespace ComImpersonation.Analyzers.Api
             return IsNoHandle(thread) || currentThreadCall;
         }
 
+        /// <summary>A P/Invoke of <c>GetCurrentThread</c> (any name): its pseudo-handle names the calling thread, and calling it again has no effect.</summary>
+        internal static bool IsGetCurrentThread(IMethodSymbol method) =>
+            TryGetNativeImport(method, out string? entryPoint, out _) && entryPoint == ApiTable.GetCurrentThreadEntryPoint;
+
         private static bool IsConstant(IOperation value, long expected) =>
             value.ConstantValue is { HasValue: true, Value: int or long or short } constant
             && Convert.ToInt64(constant.Value, System.Globalization.CultureInfo.InvariantCulture) == expected;
+
+        /// <summary>
+        /// <c>NtSetInformationThread(thread, ThreadImpersonationToken, &amp;token, size)</c> given a local that holds no
+        /// token: <c>IntPtr noToken = IntPtr.Zero;</c> passed by reference, never written again, or a buffer the body
+        /// writes only no token into (<c>Marshal.WriteIntPtr(buffer, IntPtr.Zero)</c>). The call is then the family's
+        /// revert. The analysis and the code fixes both ask this, in the tree of <paramref name="semanticModel"/>.
+        /// </summary>
+        internal static bool HoldsNoToken(ILocalSymbol local, SemanticModel semanticModel, CancellationToken cancellationToken) =>
+            AlwaysNoToken(local, semanticModel, cancellationToken) || HoldsNoTokenBuffer(local, semanticModel, cancellationToken);
+
+        /// <summary>A local that is only ever given no token (<c>IntPtr zero = IntPtr.Zero;</c>) in the block that declares it.</summary>
+        private static bool AlwaysNoToken(ILocalSymbol local, SemanticModel semanticModel, CancellationToken cancellationToken)
+        {
+            if (local.DeclaringSyntaxReferences.IsEmpty
+                || local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not VariableDeclaratorSyntax { Initializer.Value: { } initializer } declarator
+                || semanticModel.SyntaxTree != declarator.SyntaxTree
+                || semanticModel.GetOperation(initializer, cancellationToken) is not { } value
+                || !IsNoHandle(value))
+            {
+                return false;
+            }
+
+            SyntaxNode? scope = declarator.FirstAncestorOrSelf<BlockSyntax>();
+            foreach (SyntaxNode node in scope?.DescendantNodes() ?? Enumerable.Empty<SyntaxNode>())
+            {
+                if (node is AssignmentExpressionSyntax { Left: IdentifierNameSyntax name } && name.Identifier.ValueText == local.Name)
+                {
+                    return false; // written again: not known to hold no token
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>A buffer passed by value whose block writes only no token into it: the buffer form of NtSetInformationThread's revert.</summary>
+        private static bool HoldsNoTokenBuffer(ILocalSymbol buffer, SemanticModel semanticModel, CancellationToken cancellationToken)
+        {
+            if (buffer.DeclaringSyntaxReferences.IsEmpty
+                || buffer.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken).FirstAncestorOrSelf<BlockSyntax>() is not { } scope
+                || semanticModel.SyntaxTree != scope.SyntaxTree)
+            {
+                return false;
+            }
+
+            bool zeroWritten = false;
+            foreach (SyntaxNode node in scope.DescendantNodes())
+            {
+                if (node is InvocationExpressionSyntax { ArgumentList.Arguments: { Count: 2 } arguments } write
+                    && InvokedName(write) == "WriteIntPtr"
+                    && arguments[0].Expression is IdentifierNameSyntax target
+                    && target.Identifier.ValueText == buffer.Name)
+                {
+                    if (semanticModel.GetOperation(arguments[1].Expression, cancellationToken) is not { } written || !IsNoHandle(written))
+                    {
+                        return false; // a token goes in: an impersonation
+                    }
+
+                    zeroWritten = true;
+                }
+            }
+
+            return zeroWritten;
+        }
 
         /// <summary>The value passed for the parameter at <paramref name="ordinal"/>, or null.</summary>
         internal static IOperation? ArgumentFor(IInvocationOperation invocation, int ordinal)

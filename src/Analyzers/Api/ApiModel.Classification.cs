@@ -50,7 +50,7 @@ namespace ComImpersonation.Analyzers.Api
                     && string.Equals(method.Name, form.Name, StringComparison.Ordinal)
                     && IsOrDerivesFrom(type, form.ComInterface!))
                 {
-                    return new ApiCall(form.Operation, ShapeOf(method.ReturnType), type.Name + "." + method.Name, ApiFamily.Com, ImpersonationKind.ComCallContext);
+                    return new ApiCall(form.Operation, ShapeOf(method.ReturnType), type.Name + "." + method.Name, ApiFamily.Com, ImpersonationKind.ComCallContext, form: form);
                 }
             }
 
@@ -67,7 +67,7 @@ namespace ComImpersonation.Analyzers.Api
                     typeName ??= type.ToDisplayString(FullNameFormat);
                     if (typeName == form.TypeName)
                     {
-                        return new ApiCall(form.Operation, ResultShape.Throws, type.Name + "." + method.Name, form.Family, ImpersonationKind.ExplicitToken);
+                        return new ApiCall(form.Operation, ResultShape.Throws, type.Name + "." + method.Name, form.Family, ImpersonationKind.ExplicitToken, form: form);
                     }
                 }
             }
@@ -94,7 +94,7 @@ namespace ComImpersonation.Analyzers.Api
                     ArgumentRule rule = form.Operation == ApiOperation.Impersonate && ApiTable.NtThreadTypes.Contains(type.ToDisplayString(FullNameFormat)) && !method.IsStatic
                         ? ArgumentRule.ReceiverIsCurrentThread
                         : ArgumentRule.None;
-                    return new ApiCall(form.Operation, ResultShape.Throws, type.Name + "." + method.Name, ApiFamily.NtObjectManager, ImpersonationKind.ExplicitToken, rule);
+                    return new ApiCall(form.Operation, ResultShape.Throws, type.Name + "." + method.Name, ApiFamily.NtObjectManager, ImpersonationKind.ExplicitToken, rule, form: form);
                 }
             }
 
@@ -113,7 +113,7 @@ namespace ComImpersonation.Analyzers.Api
                         ? entryPoint
                         : method.Name + " (" + entryPoint + ")";
                     ImpersonationKind kind = form.Family == ApiFamily.Com ? ImpersonationKind.ComCallContext : ImpersonationKind.ExplicitToken;
-                    return new ApiCall(form.Operation, ShapeOf(method.ReturnType, form.Convention), display, form.Family, kind, form.ArgumentRule, form.ThreadArgument, form.TokenArgument, form.ThreadRule);
+                    return new ApiCall(form.Operation, ShapeOf(method.ReturnType, form.Convention), display, form.Family, kind, form.ArgumentRule, form.ThreadArgument, form.TokenArgument, form.ThreadRule, form);
                 }
             }
 

@@ -234,20 +234,30 @@ namespace ComImpersonation.Analyzers.Api
 
         /// <summary>
         /// Classifies a call as the code fixes read it: as <see cref="Classify(IInvocationOperation, ApiOptions)"/>, and
-        /// <c>SetThreadToken(…, saved)</c> with a token the member saved by <c>OpenThreadToken</c> is a revert. The semantic
-        /// model is the call's tree's.
+        /// <c>SetThreadToken(…, saved)</c> with a token the member saved by <c>OpenThreadToken</c> is a revert, as is
+        /// <c>NtSetInformationThread(…, ref noToken, …)</c> with a local that holds no token. The semantic model is the
+        /// call's tree's.
         /// </summary>
-        public ApiCall Classify(IInvocationOperation invocation, ApiOptions options, SemanticModel semanticModel)
+        public ApiCall Classify(IInvocationOperation invocation, ApiOptions options, SemanticModel semanticModel, CancellationToken cancellationToken = default)
         {
             // The code fixes read a restore by syntax: SetThreadToken(…, saved) where the member saved `saved` with
             // OpenThreadToken. The analysis decides it along each path instead (a later write of the local makes it
             // a new token), from the call's TokenArgument.
             ApiCall call = Classify(invocation, options);
-            return call is { Operation: ApiOperation.Impersonate, ArgumentRule: ArgumentRule.NoTokenReverts }
-                && ArgumentFor(invocation, 1) is { } token
-                && IsSavedThreadToken(token, invocation, semanticModel)
-                ? call.With(ApiOperation.Revert, call.Kind)
-                : call;
+            if (call.Operation != ApiOperation.Impersonate || call.TokenArgument < 0 || ArgumentFor(invocation, call.TokenArgument) is not { } token)
+            {
+                return call;
+            }
+
+            bool reverts = call.ArgumentRule switch
+            {
+                ArgumentRule.NoTokenReverts => IsSavedThreadToken(token, invocation, semanticModel),
+                // NtSetInformationThread(…, ref noToken, …): the analysis reads the same local facts (BodyModelBuilder).
+                ArgumentRule.ThreadImpersonationTokenClass => OperationValues.WithoutConversions(token) is ILocalReferenceOperation { Local: var local }
+                    && HoldsNoToken(local, semanticModel, cancellationToken),
+                _ => false,
+            };
+            return reverts ? call.With(ApiOperation.Revert, call.Kind) : call;
         }
 
         /// <summary>

@@ -79,7 +79,10 @@ namespace ComImpersonation.Analyzers.Api
 
         /// <summary>
         /// Every recognised form, one row each: SPEC §2's table (the COM call context), then the other Windows
-        /// impersonation APIs (issue 9), to which only the rules that are not about Signal apply.
+        /// impersonation APIs (issues 9 and 18), to which only the rules that are not about Signal apply. An
+        /// impersonation's row also says how a fix writes its end (<see cref="ImpersonationEnd"/>; the family's
+        /// parameterless revert declared beside it unless the row says otherwise) and, from its failure convention,
+        /// the check a fix writes (<see cref="FailureCheck"/>): a new family is new rows.
         /// </summary>
         public static readonly ImmutableArray<ApiForm> Forms = ImmutableArray.Create(
             // COM call context: impersonate, revert, signal (also on interfaces derived from ISynchronize)
@@ -89,39 +92,44 @@ namespace ComImpersonation.Analyzers.Api
             ApiForm.NativeFunction(ApiOperation.Revert, ApiFamily.Com, "CoRevertToSelf", ComLibraries, ResultConvention.HResult),
             ApiForm.ComMethod(ApiOperation.Signal, ISynchronize, "Signal"),
 
-            // advapi32 (and user32 for DDE): BOOL results; RevertToSelf, or SetThreadToken with no token, reverts.
+            // advapi32 (and user32 for DDE): BOOL results; RevertToSelf, or SetThreadToken with no token, reverts (a fix
+            // writes RevertToSelf, or for SetThreadToken in a class without it the same call with no token).
             ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "ImpersonateLoggedOnUser", SecurityLibraries, ResultConvention.Win32Bool, tokenArgument: 0),
             ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "ImpersonateNamedPipeClient", SecurityLibraries, ResultConvention.Win32Bool),
             ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "ImpersonateSelf", SecurityLibraries, ResultConvention.Win32Bool),
             ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "ImpersonateAnonymousToken", SecurityLibraries, ResultConvention.Win32Bool),
             ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "DdeImpersonateClient", DdeLibraries, ResultConvention.Win32Bool),
-            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "SetThreadToken", SecurityLibraries, ResultConvention.Win32Bool, ArgumentRule.NoTokenReverts, threadArgument: 0, tokenArgument: 1),
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "SetThreadToken", SecurityLibraries, ResultConvention.Win32Bool, ArgumentRule.NoTokenReverts, threadArgument: 0, tokenArgument: 1, end: ImpersonationEnd.PartnerRevertElseSameCallWithoutToken),
             ApiForm.NativeFunction(ApiOperation.Revert, ApiFamily.Win32, "RevertToSelf", SecurityLibraries, ResultConvention.Win32Bool),
 
             ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "ImpersonateDdeClientWindow", DdeLibraries, ResultConvention.Win32Bool),
-            // SSPI: SECURITY_STATUS results (non-zero is failure); the context handle says whose identity.
-            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Sspi, "ImpersonateSecurityContext", SspiLibraries, ResultConvention.RpcStatus),
+            // SSPI: SECURITY_STATUS results (non-zero is failure); the context handle says whose identity, and a fix
+            // reverts with RevertSecurityContext on the same handle.
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Sspi, "ImpersonateSecurityContext", SspiLibraries, ResultConvention.RpcStatus, end: ImpersonationEnd.PartnerRevertWithSameArguments),
             ApiForm.NativeFunction(ApiOperation.Revert, ApiFamily.Sspi, "RevertSecurityContext", SspiLibraries, ResultConvention.RpcStatus),
             // NT native: NTSTATUS results (negative is failure). NtSetInformationThread sets a thread's token only with
             // ThreadImpersonationToken; a zero token reverts. The thread argument is a handle: the current thread is
-            // GetCurrentThread()'s pseudo-handle (-2), not null.
-            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "NtSetInformationThread", NtLibraries, ResultConvention.NtStatus, ArgumentRule.ThreadImpersonationTokenClass, threadArgument: 0, tokenArgument: 2, ThreadRule.PseudoHandleIsCurrent),
-            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "ZwSetInformationThread", NtLibraries, ResultConvention.NtStatus, ArgumentRule.ThreadImpersonationTokenClass, threadArgument: 0, tokenArgument: 2, ThreadRule.PseudoHandleIsCurrent),
-            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "NtImpersonateThread", NtLibraries, ResultConvention.NtStatus, ArgumentRule.None, threadArgument: 0, tokenArgument: -1, ThreadRule.PseudoHandleIsCurrent),
-            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "ZwImpersonateThread", NtLibraries, ResultConvention.NtStatus, ArgumentRule.None, threadArgument: 0, tokenArgument: -1, ThreadRule.PseudoHandleIsCurrent),
-            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "NtImpersonateAnonymousToken", NtLibraries, ResultConvention.NtStatus, ArgumentRule.None, threadArgument: 0, tokenArgument: -1, ThreadRule.PseudoHandleIsCurrent),
-            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "ZwImpersonateAnonymousToken", NtLibraries, ResultConvention.NtStatus, ArgumentRule.None, threadArgument: 0, tokenArgument: -1, ThreadRule.PseudoHandleIsCurrent),
+            // GetCurrentThread()'s pseudo-handle (-2), not null. A fix ends NtSetInformationThread's impersonation with the
+            // same call given a zero token by reference; NtImpersonateThread and NtImpersonateAnonymousToken have no end of
+            // their own to write (their revert is NtSetInformationThread with other arguments), so no fix writes one.
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "NtSetInformationThread", NtLibraries, ResultConvention.NtStatus, ArgumentRule.ThreadImpersonationTokenClass, threadArgument: 0, tokenArgument: 2, ThreadRule.PseudoHandleIsCurrent, ImpersonationEnd.SameCallWithZeroTokenByReference),
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "ZwSetInformationThread", NtLibraries, ResultConvention.NtStatus, ArgumentRule.ThreadImpersonationTokenClass, threadArgument: 0, tokenArgument: 2, ThreadRule.PseudoHandleIsCurrent, ImpersonationEnd.SameCallWithZeroTokenByReference),
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "NtImpersonateThread", NtLibraries, ResultConvention.NtStatus, ArgumentRule.None, threadArgument: 0, tokenArgument: -1, ThreadRule.PseudoHandleIsCurrent, ImpersonationEnd.None),
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "ZwImpersonateThread", NtLibraries, ResultConvention.NtStatus, ArgumentRule.None, threadArgument: 0, tokenArgument: -1, ThreadRule.PseudoHandleIsCurrent, ImpersonationEnd.None),
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "NtImpersonateAnonymousToken", NtLibraries, ResultConvention.NtStatus, ArgumentRule.None, threadArgument: 0, tokenArgument: -1, ThreadRule.PseudoHandleIsCurrent, ImpersonationEnd.None),
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "ZwImpersonateAnonymousToken", NtLibraries, ResultConvention.NtStatus, ArgumentRule.None, threadArgument: 0, tokenArgument: -1, ThreadRule.PseudoHandleIsCurrent, ImpersonationEnd.None),
             // rpcrt4: RPC_STATUS results; with no binding handle the call's own thread is impersonated.
             ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Rpc, "RpcImpersonateClient", RpcLibraries, ResultConvention.RpcStatus, ArgumentRule.NoBindingNeedsDispatchThread),
             ApiForm.NativeFunction(ApiOperation.Revert, ApiFamily.Rpc, "RpcRevertToSelf", RpcLibraries, ResultConvention.RpcStatus),
             ApiForm.NativeFunction(ApiOperation.Revert, ApiFamily.Rpc, "RpcRevertToSelfEx", RpcLibraries, ResultConvention.RpcStatus),
 
             // .NET: WindowsIdentity.Impersonate() (static and instance) throws on failure; its context undoes it.
-            ApiForm.ManagedMethod(ApiOperation.Impersonate, WindowsIdentityType, "Impersonate"),
+            ApiForm.ManagedMethod(ApiOperation.Impersonate, WindowsIdentityType, "Impersonate", ImpersonationEnd.ContextMethod("Undo")),
             ApiForm.ManagedMethod(ApiOperation.Revert, WindowsImpersonationContextType, "Undo"),
             ApiForm.ManagedMethod(ApiOperation.Revert, WindowsImpersonationContextType, "Dispose"),
             // NtApiDotNet / NtCoreLib: every method that returns a ThreadImpersonationContext impersonates (and throws on
-            // failure); NtThread's only when called on NtThread.Current. The context's Revert() or Dispose() ends it.
+            // failure); NtThread's only when called on NtThread.Current. The context's Revert() or Dispose() ends it (a fix
+            // disposes it).
             ApiForm.ContextMethod("Impersonate"),
             ApiForm.ContextMethod("ImpersonateThread"),
             ApiForm.ContextMethod("ImpersonateAnonymousToken"),
@@ -322,83 +330,6 @@ namespace ComImpersonation.Analyzers.Api
         }
     }
 
-    /// <summary>One row of the table: an operation and the one way of reaching it that this row describes.</summary>
-    internal sealed class ApiForm
-    {
-        private ApiForm(ApiOperation operation, ApiFormKind kind, ApiFamily family, string name, ComInterfaceIdentity? comInterface, NativeLibraryMatcher? libraries, string? typeName, ResultConvention convention, ArgumentRule argumentRule, int threadArgument = -1, int tokenArgument = -1, ThreadRule threadRule = ThreadRule.NullIsCurrent)
-        {
-            ThreadRule = threadRule;
-            ThreadArgument = threadArgument;
-            TokenArgument = tokenArgument;
-            Operation = operation;
-            Kind = kind;
-            Family = family;
-            Name = name;
-            ComInterface = comInterface;
-            Libraries = libraries;
-            TypeName = typeName;
-            Convention = convention;
-            ArgumentRule = argumentRule;
-        }
-
-        public ApiOperation Operation { get; }
-
-        public ApiFormKind Kind { get; }
-
-        public ApiFamily Family { get; }
-
-        /// <summary>The COM method name, the native entry point, or the .NET method name.</summary>
-        public string Name { get; }
-
-        public ComInterfaceIdentity? ComInterface { get; }
-
-        public NativeLibraryMatcher? Libraries { get; }
-
-        /// <summary>For a .NET method: its type's full name.</summary>
-        public string? TypeName { get; }
-
-        /// <summary>How the function reports failure, which with the declared return type gives the result's shape.</summary>
-        public ResultConvention Convention { get; }
-
-        /// <summary>Whether an argument changes what the call does.</summary>
-        public ArgumentRule ArgumentRule { get; }
-
-        /// <summary>
-        /// The ordinal of the thread whose token the call sets, or -1: only a null thread or the current thread's
-        /// pseudo-handle makes it an impersonation of the calling thread (SPEC §2 "Beyond COM").
-        /// </summary>
-        public int ThreadArgument { get; }
-
-        /// <summary>Which thread argument names the calling thread.</summary>
-        public ThreadRule ThreadRule { get; }
-
-        /// <summary>
-        /// The ordinal of the token the call puts on the thread, or -1: a token saved from the thread before (by
-        /// <c>OpenThreadToken</c>) restores the earlier identity instead of starting an impersonation.
-        /// </summary>
-        public int TokenArgument { get; }
-
-        /// <summary>A method of a COM interface in every flavour: <c>[ComImport]</c>, <c>[GeneratedComInterface]</c>, vtable structs; also on derived interfaces.</summary>
-        public static ApiForm ComMethod(ApiOperation operation, ComInterfaceIdentity comInterface, string methodName) =>
-            new ApiForm(operation, ApiFormKind.ComMethod, ApiFamily.Com, methodName, comInterface, libraries: null, typeName: null, ResultConvention.HResult, ArgumentRule.None);
-
-        /// <summary>A <c>[DllImport]</c> or <c>[LibraryImport]</c> method whose native entry point is <paramref name="entryPoint"/>.</summary>
-        public static ApiForm NativeFunction(ApiOperation operation, ApiFamily family, string entryPoint, NativeLibraryMatcher libraries, ResultConvention convention, ArgumentRule argumentRule = ArgumentRule.None, int threadArgument = -1, int tokenArgument = -1, ThreadRule threadRule = ThreadRule.NullIsCurrent) =>
-            new ApiForm(operation, ApiFormKind.NativeFunction, family, entryPoint, comInterface: null, libraries, typeName: null, convention, argumentRule, threadArgument, tokenArgument, threadRule);
-
-        /// <summary>A method of NtApiDotNet / NtCoreLib that returns a <c>ThreadImpersonationContext</c> (any type, any overload).</summary>
-        public static ApiForm ContextMethod(string methodName) =>
-            new ApiForm(ApiOperation.Impersonate, ApiFormKind.ContextMethod, ApiFamily.NtObjectManager, methodName, comInterface: null, libraries: null, typeName: null, ResultConvention.Throws, ArgumentRule.None);
-
-        /// <summary>A method of the <c>ThreadImpersonationContext</c> that ends it.</summary>
-        public static ApiForm ContextRevert(string methodName) =>
-            new ApiForm(ApiOperation.Revert, ApiFormKind.ContextMethod, ApiFamily.NtObjectManager, methodName, comInterface: null, libraries: null, typeName: null, ResultConvention.Throws, ArgumentRule.None);
-
-        /// <summary>A method of a .NET type, identified by the type's full name (any overload); it throws on failure.</summary>
-        public static ApiForm ManagedMethod(ApiOperation operation, string typeName, string methodName) =>
-            new ApiForm(operation, ApiFormKind.ManagedMethod, ApiFamily.Managed, methodName, comInterface: null, libraries: null, typeName, ResultConvention.Throws, ArgumentRule.None);
-    }
-
     /// <summary>A method that runs a delegate impersonated (<c>WindowsIdentity.RunImpersonated</c>) and its async counterpart.</summary>
     internal sealed class ImpersonatedRunner
     {
@@ -429,107 +360,5 @@ namespace ComImpersonation.Analyzers.Api
         public string TypeName { get; }
 
         public string MethodName { get; }
-    }
-
-    internal enum ApiFormKind
-    {
-        ComMethod,
-        NativeFunction,
-        ManagedMethod,
-
-        /// <summary>NtApiDotNet / NtCoreLib: recognised by the <c>ThreadImpersonationContext</c> it returns (or is called on).</summary>
-        ContextMethod,
-    }
-
-    /// <summary>What thread argument names the calling thread.</summary>
-    internal enum ThreadRule
-    {
-        /// <summary>Win32 <c>SetThreadToken</c>: a null thread pointer, or <c>GetCurrentThread()</c>.</summary>
-        NullIsCurrent,
-
-        /// <summary>NT native: the pseudo-handle -2 (<c>GetCurrentThread()</c>, <c>NtCurrentThread</c>); null is no thread.</summary>
-        PseudoHandleIsCurrent,
-    }
-
-    /// <summary>Which API family a form belongs to: a fix pairs an impersonation with a revert of the same family.</summary>
-    internal enum ApiFamily
-    {
-        /// <summary>The COM call context (<c>CoImpersonateClient</c>, <c>IServerSecurity</c>, <c>ISynchronize</c>).</summary>
-        Com,
-
-        /// <summary>The RPC run-time (<c>RpcImpersonateClient</c>).</summary>
-        Rpc,
-
-        /// <summary>Win32 thread tokens (<c>ImpersonateLoggedOnUser</c>, <c>SetThreadToken</c>, <c>RevertToSelf</c>).</summary>
-        Win32,
-
-        /// <summary><c>WindowsIdentity.Impersonate()</c> and its <c>WindowsImpersonationContext</c>.</summary>
-        Managed,
-
-        /// <summary>SSPI (<c>ImpersonateSecurityContext</c>, <c>RevertSecurityContext</c> on the same context handle).</summary>
-        Sspi,
-
-        /// <summary>The NT native API (<c>NtSetInformationThread</c>, <c>NtImpersonateThread</c>, <c>NtImpersonateAnonymousToken</c>).</summary>
-        Nt,
-
-        /// <summary>NtApiDotNet / NtCoreLib (<c>NtToken.Impersonate()</c> and the other methods returning a <c>ThreadImpersonationContext</c>).</summary>
-        NtObjectManager,
-
-        /// <summary>Methods named in the options (SPEC §5).</summary>
-        Configured,
-    }
-
-    /// <summary>How a function reports failure.</summary>
-    internal enum ResultConvention
-    {
-        /// <summary>An HRESULT: negative is failure.</summary>
-        HResult,
-
-        /// <summary>A Win32 BOOL: zero (false) is failure, the error is in GetLastError.</summary>
-        Win32Bool,
-
-        /// <summary>An RPC_STATUS: anything but RPC_S_OK (0) is failure.</summary>
-        RpcStatus,
-
-        /// <summary>A .NET method: failure throws.</summary>
-        Throws,
-
-        /// <summary>An NTSTATUS: negative is failure (read like an HRESULT).</summary>
-        NtStatus,
-    }
-
-    /// <summary>An argument that changes what a recognised call does.</summary>
-    internal enum ArgumentRule
-    {
-        None,
-
-        /// <summary><c>SetThreadToken(thread, token)</c>: a null token removes the thread's token, which is a revert.</summary>
-        NoTokenReverts,
-
-        /// <summary><c>RpcImpersonateClient(binding)</c>: a null binding impersonates the client of the call this thread dispatches.</summary>
-        NoBindingNeedsDispatchThread,
-
-        /// <summary><c>NtSetInformationThread(thread, class, &amp;token, size)</c>: only <c>ThreadImpersonationToken</c> sets the token.</summary>
-        ThreadImpersonationTokenClass,
-
-        /// <summary><c>NtThread.Impersonate(…)</c>: impersonates the calling thread only on <c>NtThread.Current</c>.</summary>
-        ReceiverIsCurrentThread,
-    }
-
-    /// <summary>
-    /// What an impersonation needs from the thread it runs on, which decides the rules that apply: only the COM
-    /// call context is completed by Signal (COMIMP001, 003, 005); a call context, COM or RPC, exists only on the
-    /// thread that dispatches the call (COMIMP006 a, b); an explicit token works on any thread.
-    /// </summary>
-    internal enum ImpersonationKind
-    {
-        /// <summary>An explicit token, pipe, DDE conversation or binding handle: any thread, any time.</summary>
-        ExplicitToken = 0,
-
-        /// <summary>The call this thread dispatches (<c>RpcImpersonateClient(null)</c>).</summary>
-        DispatchThread = 1,
-
-        /// <summary>The COM call context, which Signal completes.</summary>
-        ComCallContext = 2,
     }
 }

@@ -138,7 +138,7 @@ namespace ComImpersonation.CodeFixes.Fixes
         /// </summary>
         private static bool RevertsOnEveryPath(StatementSyntax statement, SyntaxNode impersonation, ISymbol? result, FixSemantics semantics, CancellationToken cancellationToken) => statement switch
         {
-            _ when StatementFacts.IsPlainRevert(statement, semantics, cancellationToken) => true,
+            _ when StatementFacts.IsRevertStatement(statement, semantics, cancellationToken) => true,
             _ when StatementFacts.IsTryWithRevertInFinally(statement, semantics, cancellationToken) => true,
             BlockSyntax block => block.Statements.Any(inner => RevertsOnEveryPath(inner, impersonation, result, semantics, cancellationToken)),
             IfStatementSyntax test => RevertsOnEveryPath(test.Statement, impersonation, result, semantics, cancellationToken)

@@ -1,11 +1,10 @@
 using System.Collections.Immutable;
 using System.Composition;
+using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Formatting;
 
 namespace ComImpersonation.CodeFixes.Fixes
 {
@@ -36,13 +35,16 @@ namespace ComImpersonation.CodeFixes.Fixes
                 return wrapped;
             }
 
-            if (semantics.RevertFor(impersonation, signalStatement.SpanStart, cancellationToken) is not { } revert)
+            if (semantics.EndFor(impersonation, signalStatement.SpanStart, cancellationToken) is not { } revert)
             {
                 return null;
             }
 
-            StatementSyntax revertStatement = SyntaxFactory.ExpressionStatement(revert).WithAdditionalAnnotations(Formatter.Annotation);
-            return root.ReplaceNode(list.Owner, list.With(list.Statements.Insert(index, revertStatement)));
+            // A line break of the file's own kind after the end: elastic trivia would let the formatter put a blank line
+            // between an `if (…) { … }` it wrote and the signal.
+            var inserted = revert.ToList();
+            inserted[inserted.Count - 1] = inserted[inserted.Count - 1].WithTrailingTrivia(LineTrivia.LineEndOf(list.Owner));
+            return root.ReplaceNode(list.Owner, list.With(list.Statements.InsertRange(index, inserted)));
         }
     }
 }

@@ -62,6 +62,50 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
 
         [Theory]
         [MemberData(nameof(RuleCode.AllNames), MemberType = typeof(RuleCode))]
+        public Task Signal_moves_after_the_try_whose_revert_acts_on_its_result(string name)
+        {
+            // What "Revert in finally" writes (issue 16) is the region's end as much as a plain revert is.
+            Flavour f = RuleCode.Get(name);
+            return VerifyFix.RunAsync<MoveSignalAfterImpersonationCodeFixProvider>(
+                f,
+                $$"""
+                    public void Begin_Work()
+                    {
+                        {{f.SignalStatement}}
+                        {{FixCode.CheckedOrThrow(f, f.Imp("COMIMP001"))}}
+                        try
+                        {
+                            Work();
+                        }
+                        finally
+                        {
+                            {{FixCode.WrittenRevert(f, FixCode.Body + "    ")}}
+                        }
+
+                        Log(1);
+                    }
+                """,
+                $$"""
+                    public void Begin_Work()
+                    {
+                        {{FixCode.CheckedOrThrow(f, f.Impersonate)}}
+                        try
+                        {
+                            Work();
+                        }
+                        finally
+                        {
+                            {{FixCode.WrittenRevert(f, FixCode.Body + "    ")}}
+                        }
+                        {{f.SignalStatement}}
+
+                        Log(1);
+                    }
+                """);
+        }
+
+        [Theory]
+        [MemberData(nameof(RuleCode.AllNames), MemberType = typeof(RuleCode))]
         public Task Signal_moves_after_the_revert_statement(string name)
         {
             Flavour f = RuleCode.Get(name);

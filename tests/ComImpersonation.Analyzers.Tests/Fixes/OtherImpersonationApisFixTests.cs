@@ -7,7 +7,8 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
     /// <summary>
     /// The fixes on the Windows impersonation APIs beyond COM: "Revert in finally" writes the impersonation's own
     /// family's revert (RevertToSelf for advapi32 even where the class also declares CoRevertToSelf, RpcRevertToSelf
-    /// for rpcrt4, <c>context.Undo()</c> for WindowsIdentity); "Throw on failure" checks a BOOL with
+    /// for rpcrt4, <c>context.Undo()</c> for WindowsIdentity), ending the process where the revert fails;
+    /// "Throw on failure" checks a BOOL with
     /// <c>if (!…) throw new Win32Exception();</c> and an RPC_STATUS by its value.
     /// </summary>
     public class OtherImpersonationApisFixTests
@@ -52,7 +53,7 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
                         }
                         finally
                         {
-                            {{RevertWrittenBy(f)}};
+                            {{RevertWrittenBy(f)}}
                         }
                     }
                 """));
@@ -87,6 +88,43 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
                             {{f.RevertStatement}}
                         }
                         Log(2);
+                    }
+                """));
+        }
+
+        [Theory]
+        [MemberData(nameof(AllFlavours))]
+        public Task A_signal_does_not_end_the_region_of_an_impersonation_it_does_not_complete(string name)
+        {
+            // Signal completes the COM call context only: a token stays on the thread across it, so the code after the
+            // signal still runs impersonated and stays in the try.
+            Flavour f = TokenFlavours.Get(name);
+            return VerifyFix.RunAsync<RevertInFinallyCodeFixProvider>(
+                f.Declarations,
+                TokenCode.Class(f, $$"""
+                    public void Serve()
+                    {
+                        {{TokenCode.Checked(f, "{|COMIMP007:" + f.Impersonate + "|}")}}
+                        Work();
+                        {{f.SignalStatement}}
+                        Log(1);
+                        {{f.RevertStatement}}
+                    }
+                """),
+                TokenCode.Class(f, $$"""
+                    public void Serve()
+                    {
+                        {{TokenCode.Checked(f, f.Impersonate)}}
+                        try
+                        {
+                            Work();
+                            {{f.SignalStatement}}
+                            Log(1);
+                        }
+                        finally
+                        {
+                            {{f.RevertStatement}}
+                        }
                     }
                 """));
         }
@@ -256,9 +294,14 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
                 """);
         }
 
-        /// <summary>The revert the fix writes: the flavour's, or RevertToSelf where the flavour reverts with SetThreadToken.</summary>
+        /// <summary>
+        /// The revert the fix writes, acting on its result: the flavour's, or RevertToSelf where the flavour reverts with
+        /// SetThreadToken (the class declares RevertToSelf beside it).
+        /// </summary>
         private static string RevertWrittenBy(Flavour f) =>
-            f.Name == "Win32.SetThreadToken" ? "NativeMethods.RevertToSelf()" : f.Revert;
+            f.Name == "Win32.SetThreadToken"
+                ? FixCode.WrittenRevert("NativeMethods.RevertToSelf()", "!{0}", "RevertToSelf", FixCode.Body + "    ")
+                : FixCode.WrittenRevert(f, FixCode.Body + "    ");
 
         private static string ThrowOnFailure(Flavour f, string call, string comment)
         {

@@ -113,7 +113,7 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
                             }
                             finally
                             {
-                                {{f.RevertStatement}}
+                                {{FixCode.WrittenRevert(f, FixCode.Body + "        ")}}
                             }
                         }
                     }
@@ -257,7 +257,7 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
                         }
                         finally
                         {
-                            {{f.RevertStatement}}
+                            {{FixCode.WrittenRevert(f, FixCode.Body + "    ")}}
                         }
                         {{f.SignalStatement}}
                     }

@@ -42,7 +42,7 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
                         }
                         finally
                         {
-                            {{f.RevertStatement}}
+                            {{FixCode.WrittenRevert(f, FixCode.Body + "    ")}}
                         }
                         {{f.SignalStatement}}
                     }
@@ -77,7 +77,7 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
                         }
                         finally
                         {
-                            {{f.RevertStatement}}
+                            {{FixCode.WrittenRevert(f, FixCode.Body + "    ")}}
                         }
 
                         // done
@@ -119,7 +119,7 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
                         {
                             if (_flag)
                             {
-                                {{f.RevertStatement}}
+                                {{FixCode.WrittenRevert(f, FixCode.Body + "        ")}}
                                 {{f.SignalStatement}}
                             }
                         }

@@ -49,7 +49,7 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
                         }
                         finally
                         {
-                            {{f.RevertStatement}}
+                            {{FixCode.WrittenRevert(f, FixCode.Body + "    ")}}
                         }
                     }
                 """);
@@ -153,7 +153,79 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
                         }
                         finally
                         {
-                            {{f.RevertStatement}}
+                            {{FixCode.WrittenRevert(f, FixCode.Body + "    ")}}
+                        }
+                        {{f.SignalStatement}}
+                        Log(3);
+                    }
+                """);
+        }
+
+        // -------------------------------------------------------------------------------------------------------
+        // The revert acting on its result (issue 16): the fixes take it for the revert statement
+        // -------------------------------------------------------------------------------------------------------
+
+        [Theory]
+        [MemberData(nameof(RuleCode.AllNames), MemberType = typeof(RuleCode))]
+        public Task Revert_acting_on_its_result_moves_into_finally_as_it_is(string name)
+        {
+            Flavour f = RuleCode.Get(name);
+            return VerifyFix.RunAsync<RevertInFinallyCodeFixProvider>(
+                f,
+                $$"""
+                    public void Begin_Work()
+                    {
+                        {{FixCode.Checked(f, f.Imp("COMIMP007"))}}
+                        Work();
+                        {{FixCode.WrittenRevert(f)}}
+                        Log(2);
+                    }
+                """,
+                $$"""
+                    public void Begin_Work()
+                    {
+                        {{FixCode.Checked(f, f.Impersonate)}}
+                        try
+                        {
+                            Work();
+                        }
+                        finally
+                        {
+                            {{FixCode.WrittenRevert(f, FixCode.Body + "    ")}}
+                        }
+                        Log(2);
+                    }
+                """);
+        }
+
+        [Theory]
+        [MemberData(nameof(RuleCode.AllNames), MemberType = typeof(RuleCode))]
+        public Task Later_revert_acting_on_its_result_goes_when_the_region_ends_at_the_signal(string name)
+        {
+            Flavour f = RuleCode.Get(name);
+            return VerifyFix.RunAsync<RevertInFinallyCodeFixProvider>(
+                f,
+                $$"""
+                    public void Begin_Work()
+                    {
+                        {{FixCode.Checked(f, f.Imp("COMIMP007"))}}
+                        Work();
+                        {{f.Sig("COMIMP003")}};
+                        Log(3);
+                        {{FixCode.WrittenRevert(f)}}
+                    }
+                """,
+                $$"""
+                    public void Begin_Work()
+                    {
+                        {{FixCode.Checked(f, f.Impersonate)}}
+                        try
+                        {
+                            Work();
+                        }
+                        finally
+                        {
+                            {{FixCode.WrittenRevert(f, FixCode.Body + "    ")}}
                         }
                         {{f.SignalStatement}}
                         Log(3);
@@ -191,7 +263,7 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
                             }
                             finally
                             {
-                                {{f.RevertStatement}}
+                                {{FixCode.WrittenRevert(f, FixCode.Body + "        ")}}
                             }
                         }
                     }
@@ -231,7 +303,7 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
                         }
                         finally
                         {
-                            {{f.RevertStatement}}
+                            {{FixCode.WrittenRevert(f, FixCode.Body + "    ")}}
                         }
                     }
                 """);
@@ -384,7 +456,7 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
                         if (_flag)
                         {
                             {{FixCode.Checked(f, f.Impersonate, FixCode.Body + "    ")}}
-                            {{f.RevertStatement}}
+                            {{FixCode.WrittenRevert(f, FixCode.Body + "    ")}}
                         }
                     }
                 """);

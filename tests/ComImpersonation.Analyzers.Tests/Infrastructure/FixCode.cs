@@ -20,6 +20,68 @@ namespace ComImpersonation.Analyzers.Tests.Infrastructure
         public static string CheckedOrThrow(Flavour flavour, string call, string indent = Body) =>
             flavour.IsThrowing ? call + ";" : "var hr = " + call + ";\n" + indent + "if (" + flavour.Failed() + ") throw new UnauthorizedAccessException();";
 
+        /// <summary>
+        /// The revert a fix writes in the flavour (issue 16): the revert acting on its own result,
+        /// <c>if (failed) { Environment.FailFast("… failed: …"); }</c> in the family's failure test, or the plain call
+        /// where the revert returns nothing. Continuation lines are indented with <paramref name="indent"/>.
+        /// </summary>
+        public static string WrittenRevert(Flavour flavour, string indent = Body) =>
+            WrittenRevert(flavour.Revert, RevertFailure(flavour), RevertName(flavour), indent);
+
+        /// <summary>
+        /// <paramref name="revert"/> as a fix writes it: <c>if (</c><paramref name="failureFormat"/><c>) { Environment.FailFast(…); }</c>,
+        /// <c>{0}</c> being the call, or the plain call when <paramref name="failureFormat"/> is null.
+        /// </summary>
+        public static string WrittenRevert(string revert, string? failureFormat, string name, string indent = Body) =>
+            failureFormat is null
+                ? revert + ";"
+                : "if (" + string.Format(System.Globalization.CultureInfo.InvariantCulture, failureFormat, revert) + ")\n"
+                    + indent + "{\n"
+                    + indent + "    Environment.FailFast(\"" + name + " failed: the thread would go on running as the client.\");\n"
+                    + indent + "}";
+
+        /// <summary>The failure test a fix writes on the flavour's revert, <c>{0}</c> being the call; null where it returns nothing.</summary>
+        private static string? RevertFailure(Flavour flavour)
+        {
+            if (flavour.Name.StartsWith("Rpc.", StringComparison.Ordinal))
+            {
+                return "{0} != 0";
+            }
+
+            if (flavour.Name.StartsWith("Win32.", StringComparison.Ordinal))
+            {
+                return flavour.Name is "Win32.IntBool" or "Win32.LibraryImport" ? "{0} == 0" : "!{0}";
+            }
+
+            return RuleCode.Kind(flavour) switch
+            {
+                ResultKind.Throwing => null,
+                ResultKind.Int32 => "{0} < 0",
+                ResultKind.UInt32 => "unchecked((int){0}) < 0",
+                ResultKind.CsWin32Hresult or ResultKind.VanaraHresult => "{0}.Failed",
+                ResultKind.TerraFXHresult => "(int){0} < 0",
+                _ => throw new InvalidOperationException(flavour.Name + ": no revert check known"),
+            };
+        }
+
+        /// <summary>The revert's documented name, as the FailFast message gives it.</summary>
+        private static string RevertName(Flavour flavour)
+        {
+            if (flavour.Name.StartsWith("Rpc.", StringComparison.Ordinal))
+            {
+                return "RpcRevertToSelf";
+            }
+
+            if (flavour.Name.StartsWith("Win32.", StringComparison.Ordinal))
+            {
+                return "RevertToSelf";
+            }
+
+            return flavour.Revert.Contains("RevertToSelf()", StringComparison.Ordinal) && flavour.Revert.Contains("_security", StringComparison.Ordinal)
+                ? "IServerSecurity.RevertToSelf"
+                : "CoRevertToSelf";
+        }
+
         /// <summary>What "Throw on failure" makes of <paramref name="result"/> in the flavour's own idiom (SPEC §4).</summary>
         public static string ThrowOnFailure(Flavour flavour, string result) => RuleCode.Kind(flavour) switch
         {

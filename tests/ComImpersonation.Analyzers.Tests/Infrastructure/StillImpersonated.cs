@@ -19,9 +19,10 @@ namespace ComImpersonation.Analyzers.Tests.Infrastructure
     /// <summary>
     /// The check every fix test makes besides "compiles and the diagnostic is gone" (SPEC §4, issue 16): a fix never
     /// changes what runs impersonated, except to end it where the diagnostic says it leaks. Each explicit call in the
-    /// source that may run impersonated (on some path, exceptions aside, from an impersonation with no revert or
-    /// signal since) must still be able to run impersonated after the fix, as often as before. Calls after a signal
-    /// do not count: running them impersonated is the leak COMIMP003 reports.
+    /// source that may run impersonated (on some path, exceptions aside, from an impersonation with no revert since,
+    /// nor a signal since one of the COM call context) must still be able to run impersonated after the fix, as often
+    /// as before. Calls after a signal do not count for the COM call context: running them impersonated is the leak
+    /// COMIMP003 reports. Any other impersonation goes on across a signal.
     /// </summary>
     /// <remarks>
     /// What impersonates, reverts and signals is asked of the analyzer's own recognition (<see cref="FixSemantics"/>),
@@ -203,15 +204,15 @@ namespace ComImpersonation.Analyzers.Tests.Infrastructure
 
             public IEnumerable<InvocationExpressionSyntax> MayRunImpersonated()
             {
-                var entry = new bool?[_graph.Blocks.Length];
-                entry[0] = false;
+                var entry = new Active?[_graph.Blocks.Length];
+                entry[0] = Active.None;
                 bool changed = true;
                 for (int pass = 0; changed && pass < 100; pass++)
                 {
                     changed = false;
                     foreach (BasicBlock block in _graph.Blocks)
                     {
-                        if (entry[block.Ordinal] is not bool state)
+                        if (entry[block.Ordinal] is not Active state)
                         {
                             continue;
                         }
@@ -224,7 +225,7 @@ namespace ComImpersonation.Analyzers.Tests.Infrastructure
                                 continue;
                             }
 
-                            bool leaving = state;
+                            Active leaving = state;
                             foreach (ControlFlowRegion region in branch.FinallyRegions)
                             {
                                 for (int i = region.FirstBlockOrdinal; i <= region.LastBlockOrdinal; i++)
@@ -233,7 +234,7 @@ namespace ComImpersonation.Analyzers.Tests.Infrastructure
                                 }
                             }
 
-                            bool joined = (entry[destination.Ordinal] ?? false) || leaving;
+                            Active joined = (entry[destination.Ordinal] ?? Active.None) | leaving;
                             if (entry[destination.Ordinal] != joined)
                             {
                                 entry[destination.Ordinal] = joined;
@@ -246,7 +247,7 @@ namespace ComImpersonation.Analyzers.Tests.Infrastructure
                 return _impersonated;
             }
 
-            private bool Apply(BasicBlock block, bool state)
+            private Active Apply(BasicBlock block, Active state)
             {
                 foreach (IOperation operation in block.Operations)
                 {
@@ -257,7 +258,7 @@ namespace ComImpersonation.Analyzers.Tests.Infrastructure
             }
 
             /// <summary>Children first (the order they run in), then the operation itself.</summary>
-            private bool Apply(IOperation operation, bool state)
+            private Active Apply(IOperation operation, Active state)
             {
                 if (operation is IFlowAnonymousFunctionOperation)
                 {
@@ -274,12 +275,13 @@ namespace ComImpersonation.Analyzers.Tests.Infrastructure
                     switch (_semantics.OperationOf(call, CancellationToken.None))
                     {
                         case ApiOperation.Impersonate:
-                            return true;
+                            return state | (_semantics.EndsAtSignal(call, CancellationToken.None) ? Active.CallContext : Active.Token);
                         case ApiOperation.Revert:
+                            return Active.None;
                         case ApiOperation.Signal:
-                            return false;
+                            return state & ~Active.CallContext;
                         default:
-                            if (state)
+                            if (state != Active.None)
                             {
                                 _impersonated.Add(call);
                             }
@@ -290,6 +292,15 @@ namespace ComImpersonation.Analyzers.Tests.Infrastructure
 
                 return state;
             }
+        }
+
+        /// <summary>What may be impersonating: the COM call context (which a signal completes), another identity, or both.</summary>
+        [System.Flags]
+        private enum Active
+        {
+            None = 0,
+            CallContext = 1,
+            Token = 2,
         }
     }
 }
