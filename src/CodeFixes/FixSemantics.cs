@@ -77,6 +77,14 @@ namespace ComImpersonation.CodeFixes
             return call.IsRecognized ? call.Operation : SummaryOperationOf(method, cancellationToken);
         }
 
+        /// <summary>
+        /// The impersonation is a recognised call whose row's end succeeds and changes nothing on a thread that does
+        /// not impersonate (<see cref="ApiForm.EndHarmlessWithoutImpersonation"/>); never a wrapper's.
+        /// </summary>
+        public bool EndIsHarmlessWithoutImpersonation(InvocationExpressionSyntax impersonation, CancellationToken cancellationToken) =>
+            Model.GetOperation(impersonation, cancellationToken) is IInvocationOperation operation
+            && Api.Classify(operation, Options, Model) is { Operation: ApiOperation.Impersonate, Form.EndHarmlessWithoutImpersonation: true };
+
         /// <summary>How an impersonation's result reports failure: the recognised call's, or its wrapper's.</summary>
         public ResultShape ResultShapeOf(InvocationExpressionSyntax invocation, CancellationToken cancellationToken) =>
             ResultOf(invocation, cancellationToken).Shape;

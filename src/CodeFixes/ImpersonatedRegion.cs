@@ -46,8 +46,13 @@ namespace ComImpersonation.CodeFixes
 
                     if (failureWhenTrue)
                     {
-                        // if (CoImpersonateClient() < 0) return; …: the protected statements follow the test.
-                        if (test.Else is not null || !StatementFacts.AlwaysLeaves(test.Statement) || !StatementList.TryGet(test, out list, out int index))
+                        // if (CoImpersonateClient() < 0) return; …: the protected statements follow the test. Where the
+                        // failure branch goes on (`if (!ImpersonateNamedPipeClient(pipe)) { Log(…); }`), they run
+                        // impersonated only when the call succeeded; an end that is harmless on a thread that does not
+                        // impersonate may still end them, on both paths.
+                        if (test.Else is not null
+                            || !StatementList.TryGet(test, out list, out int index)
+                            || (!StatementFacts.AlwaysLeaves(test.Statement) && !semantics.EndIsHarmlessWithoutImpersonation(impersonation, cancellationToken)))
                         {
                             return false;
                         }

@@ -7,8 +7,9 @@ namespace ComImpersonation.Analyzers.Api
     /// </summary>
     internal sealed class ApiForm
     {
-        private ApiForm(ApiOperation operation, ApiFormKind kind, ApiFamily family, string name, ComInterfaceIdentity? comInterface, NativeLibraryMatcher? libraries, string? typeName, ResultConvention convention, ArgumentRule argumentRule, ImpersonationEnd end, int threadArgument = -1, int tokenArgument = -1, ThreadRule threadRule = ThreadRule.NullIsCurrent)
+        private ApiForm(ApiOperation operation, ApiFormKind kind, ApiFamily family, string name, ComInterfaceIdentity? comInterface, NativeLibraryMatcher? libraries, string? typeName, ResultConvention convention, ArgumentRule argumentRule, ImpersonationEnd end, int threadArgument = -1, int tokenArgument = -1, ThreadRule threadRule = ThreadRule.NullIsCurrent, bool endHarmlessWithoutImpersonation = false)
         {
+            EndHarmlessWithoutImpersonation = operation == ApiOperation.Impersonate && endHarmlessWithoutImpersonation;
             ThreadRule = threadRule;
             ThreadArgument = threadArgument;
             TokenArgument = tokenArgument;
@@ -53,6 +54,14 @@ namespace ComImpersonation.Analyzers.Api
         /// <summary>For an impersonation: how a fix writes its end (<see cref="ImpersonationEnd.None"/> for other rows).</summary>
         public ImpersonationEnd End { get; }
 
+        /// <summary>
+        /// For an impersonation: its end succeeds, and changes nothing, on a thread that does not impersonate
+        /// (<c>RevertToSelf</c>, a thread token set to none). A fix may then also end the paths on which the
+        /// impersonation failed and the code went on (<c>if (!ImpersonateNamedPipeClient(pipe)) { Log(…); }</c>).
+        /// Not so for an end that fails there (and, as the fixes write it, would stop the process).
+        /// </summary>
+        public bool EndHarmlessWithoutImpersonation { get; }
+
         /// <summary>The check a fix writes on this row's result, from its failure convention.</summary>
         public FailureCheck Check { get; }
 
@@ -78,8 +87,8 @@ namespace ComImpersonation.Analyzers.Api
 
         /// <summary>A <c>[DllImport]</c> or <c>[LibraryImport]</c> method whose native entry point is <paramref name="entryPoint"/>.</summary>
         /// <remarks>An impersonation is ended by the family's parameterless revert declared beside it unless <paramref name="end"/> says otherwise.</remarks>
-        public static ApiForm NativeFunction(ApiOperation operation, ApiFamily family, string entryPoint, NativeLibraryMatcher libraries, ResultConvention convention, ArgumentRule argumentRule = ArgumentRule.None, int threadArgument = -1, int tokenArgument = -1, ThreadRule threadRule = ThreadRule.NullIsCurrent, ImpersonationEnd? end = null) =>
-            new ApiForm(operation, ApiFormKind.NativeFunction, family, entryPoint, comInterface: null, libraries, typeName: null, convention, argumentRule, end ?? ImpersonationEnd.PartnerRevert, threadArgument, tokenArgument, threadRule);
+        public static ApiForm NativeFunction(ApiOperation operation, ApiFamily family, string entryPoint, NativeLibraryMatcher libraries, ResultConvention convention, ArgumentRule argumentRule = ArgumentRule.None, int threadArgument = -1, int tokenArgument = -1, ThreadRule threadRule = ThreadRule.NullIsCurrent, ImpersonationEnd? end = null, bool endHarmlessWithoutImpersonation = false) =>
+            new ApiForm(operation, ApiFormKind.NativeFunction, family, entryPoint, comInterface: null, libraries, typeName: null, convention, argumentRule, end ?? ImpersonationEnd.PartnerRevert, threadArgument, tokenArgument, threadRule, endHarmlessWithoutImpersonation);
 
         /// <summary>A method of NtApiDotNet / NtCoreLib that returns a <c>ThreadImpersonationContext</c> (any type, any overload).</summary>
         /// <remarks>Ended by disposing the context it returned (its <c>Dispose()</c> reverts, as a <c>using</c> would).</remarks>

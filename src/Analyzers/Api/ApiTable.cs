@@ -94,15 +94,15 @@ namespace ComImpersonation.Analyzers.Api
 
             // advapi32 (and user32 for DDE): BOOL results; RevertToSelf, or SetThreadToken with no token, reverts (a fix
             // writes RevertToSelf, or for SetThreadToken in a class without it the same call with no token).
-            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "ImpersonateLoggedOnUser", SecurityLibraries, ResultConvention.Win32Bool, tokenArgument: 0),
-            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "ImpersonateNamedPipeClient", SecurityLibraries, ResultConvention.Win32Bool),
-            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "ImpersonateSelf", SecurityLibraries, ResultConvention.Win32Bool),
-            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "ImpersonateAnonymousToken", SecurityLibraries, ResultConvention.Win32Bool),
-            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "DdeImpersonateClient", DdeLibraries, ResultConvention.Win32Bool),
-            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "SetThreadToken", SecurityLibraries, ResultConvention.Win32Bool, ArgumentRule.NoTokenReverts, threadArgument: 0, tokenArgument: 1, end: ImpersonationEnd.PartnerRevertElseSameCallWithoutToken),
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "ImpersonateLoggedOnUser", SecurityLibraries, ResultConvention.Win32Bool, tokenArgument: 0, endHarmlessWithoutImpersonation: true),
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "ImpersonateNamedPipeClient", SecurityLibraries, ResultConvention.Win32Bool, endHarmlessWithoutImpersonation: true),
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "ImpersonateSelf", SecurityLibraries, ResultConvention.Win32Bool, endHarmlessWithoutImpersonation: true),
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "ImpersonateAnonymousToken", SecurityLibraries, ResultConvention.Win32Bool, endHarmlessWithoutImpersonation: true),
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "DdeImpersonateClient", DdeLibraries, ResultConvention.Win32Bool, endHarmlessWithoutImpersonation: true),
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "SetThreadToken", SecurityLibraries, ResultConvention.Win32Bool, ArgumentRule.NoTokenReverts, threadArgument: 0, tokenArgument: 1, end: ImpersonationEnd.PartnerRevertElseSameCallWithoutToken, endHarmlessWithoutImpersonation: true),
             ApiForm.NativeFunction(ApiOperation.Revert, ApiFamily.Win32, "RevertToSelf", SecurityLibraries, ResultConvention.Win32Bool),
 
-            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "ImpersonateDdeClientWindow", DdeLibraries, ResultConvention.Win32Bool),
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Win32, "ImpersonateDdeClientWindow", DdeLibraries, ResultConvention.Win32Bool, endHarmlessWithoutImpersonation: true),
             // SSPI: SECURITY_STATUS results (non-zero is failure); the context handle says whose identity, and a fix
             // reverts with RevertSecurityContext on the same handle.
             ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Sspi, "ImpersonateSecurityContext", SspiLibraries, ResultConvention.RpcStatus, end: ImpersonationEnd.PartnerRevertWithSameArguments),
@@ -112,8 +112,8 @@ namespace ComImpersonation.Analyzers.Api
             // GetCurrentThread()'s pseudo-handle (-2), not null. A fix ends NtSetInformationThread's impersonation with the
             // same call given a zero token by reference; NtImpersonateThread and NtImpersonateAnonymousToken have no end of
             // their own to write (their revert is NtSetInformationThread with other arguments), so no fix writes one.
-            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "NtSetInformationThread", NtLibraries, ResultConvention.NtStatus, ArgumentRule.ThreadImpersonationTokenClass, threadArgument: 0, tokenArgument: 2, ThreadRule.PseudoHandleIsCurrent, ImpersonationEnd.SameCallWithZeroTokenByReference),
-            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "ZwSetInformationThread", NtLibraries, ResultConvention.NtStatus, ArgumentRule.ThreadImpersonationTokenClass, threadArgument: 0, tokenArgument: 2, ThreadRule.PseudoHandleIsCurrent, ImpersonationEnd.SameCallWithZeroTokenByReference),
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "NtSetInformationThread", NtLibraries, ResultConvention.NtStatus, ArgumentRule.ThreadImpersonationTokenClass, threadArgument: 0, tokenArgument: 2, ThreadRule.PseudoHandleIsCurrent, ImpersonationEnd.SameCallWithZeroTokenByReference, endHarmlessWithoutImpersonation: true),
+            ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "ZwSetInformationThread", NtLibraries, ResultConvention.NtStatus, ArgumentRule.ThreadImpersonationTokenClass, threadArgument: 0, tokenArgument: 2, ThreadRule.PseudoHandleIsCurrent, ImpersonationEnd.SameCallWithZeroTokenByReference, endHarmlessWithoutImpersonation: true),
             ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "NtImpersonateThread", NtLibraries, ResultConvention.NtStatus, ArgumentRule.None, threadArgument: 0, tokenArgument: -1, ThreadRule.PseudoHandleIsCurrent, ImpersonationEnd.None),
             ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "ZwImpersonateThread", NtLibraries, ResultConvention.NtStatus, ArgumentRule.None, threadArgument: 0, tokenArgument: -1, ThreadRule.PseudoHandleIsCurrent, ImpersonationEnd.None),
             ApiForm.NativeFunction(ApiOperation.Impersonate, ApiFamily.Nt, "NtImpersonateAnonymousToken", NtLibraries, ResultConvention.NtStatus, ArgumentRule.None, threadArgument: 0, tokenArgument: -1, ThreadRule.PseudoHandleIsCurrent, ImpersonationEnd.None),

@@ -294,14 +294,8 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
                 """);
         }
 
-        /// <summary>
-        /// The revert the fix writes, acting on its result: the flavour's, or RevertToSelf where the flavour reverts with
-        /// SetThreadToken (the class declares RevertToSelf beside it).
-        /// </summary>
-        private static string RevertWrittenBy(Flavour f) =>
-            f.Name == "Win32.SetThreadToken"
-                ? FixCode.WrittenRevert("NativeMethods.RevertToSelf()", "!{0}", "RevertToSelf", FixCode.Body + "    ")
-                : FixCode.WrittenRevert(f, FixCode.Body + "    ");
+        /// <summary>The revert the fix writes, acting on its result, inside the <c>finally</c>.</summary>
+        private static string RevertWrittenBy(Flavour f) => FixCode.WrittenTokenRevert(f, FixCode.Body + "    ");
 
         private static string ThrowOnFailure(Flavour f, string call, string comment)
         {

@@ -341,6 +341,90 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
                 """));
         }
 
+        /// <summary>
+        /// The thread-token flavours whose impersonation is a recognised call; CsWin32's SafeHandle overload is a wrapper
+        /// of the generated code, whose end the fix knows only by its summary (see the test for it below).
+        /// </summary>
+        public static TheoryData<string> RecognisedThreadTokenNames
+        {
+            get
+            {
+                var names = new TheoryData<string>();
+                foreach (string name in TokenFlavours.ExplicitTokenNames)
+                {
+                    if (name != "Win32.CsWin32.SafeHandle")
+                    {
+                        names.Add(name);
+                    }
+                }
+
+                return names;
+            }
+        }
+
+        public static TheoryData<string> DispatchThreadNames => TokenFlavours.DispatchThreadNames;
+
+        [Theory]
+        [MemberData(nameof(RecognisedThreadTokenNames))]
+        public Task Failure_branch_that_goes_on_is_left_before_the_try(string name)
+        {
+            // The code logs the failure and goes on: what follows runs as the client only when the call succeeded. The
+            // thread-token revert succeeds and changes nothing on a thread that does not impersonate, so it may end both.
+            Flavour f = TokenFlavours.Get(name);
+            return VerifyFix.RunAsync<RevertInFinallyCodeFixProvider>(
+                f.Declarations,
+                TokenCode.Class(f, $$"""
+                    public void Serve()
+                    {
+                        if ({{f.Failed("{|COMIMP002:" + f.Impersonate + "|}")}})
+                        {
+                            Log("not impersonating");
+                        }
+
+                        Work();
+                    }
+                """),
+                TokenCode.Class(f, $$"""
+                    public void Serve()
+                    {
+                        if ({{f.Failed(f.Impersonate)}})
+                        {
+                            Log("not impersonating");
+                        }
+
+                        try
+                        {
+                            Work();
+                        }
+                        finally
+                        {
+                            {{FixCode.WrittenTokenRevert(f, FixCode.Body + "    ")}}
+                        }
+                    }
+                """));
+        }
+
+        [Theory]
+        [MemberData(nameof(DispatchThreadNames))]
+        [InlineData("Win32.CsWin32.SafeHandle")] // a wrapper: its row, and so whether its end is harmless, is not known here
+        public Task Failure_branch_that_goes_on_gets_no_fix_where_the_end_could_fail(string name)
+        {
+            // RpcRevertToSelf is not documented to succeed on a thread that does not impersonate, and the written end
+            // stops the process when it fails: the fix is not offered.
+            Flavour f = TokenFlavours.Get(name);
+            return VerifyFix.NotOfferedAsync<RevertInFinallyCodeFixProvider>(f.Declarations, TokenCode.Class(f, $$"""
+                    public void Serve()
+                    {
+                        if ({{f.Failed("{|COMIMP002:" + f.Impersonate + "|}")}})
+                        {
+                            Log("not impersonating");
+                        }
+
+                        Work();
+                    }
+                """));
+        }
+
         [Theory]
         [MemberData(nameof(TokenNames))]
         public Task Local_declared_without_a_value_moves_before_the_try(string name)

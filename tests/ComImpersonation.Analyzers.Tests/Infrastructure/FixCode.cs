@@ -29,6 +29,15 @@ namespace ComImpersonation.Analyzers.Tests.Infrastructure
             WrittenRevert(flavour.Revert, RevertFailure(flavour), RevertName(flavour), indent);
 
         /// <summary>
+        /// The revert a fix writes for a token flavour's impersonation: the flavour's, or RevertToSelf where the flavour
+        /// reverts with SetThreadToken (the class declares RevertToSelf beside it).
+        /// </summary>
+        public static string WrittenTokenRevert(Flavour flavour, string indent) =>
+            flavour.Name == "Win32.SetThreadToken"
+                ? WrittenRevert("NativeMethods.RevertToSelf()", "!{0}", "RevertToSelf", indent)
+                : WrittenRevert(flavour, indent);
+
+        /// <summary>
         /// <paramref name="revert"/> as a fix writes it: <c>if (</c><paramref name="failureFormat"/><c>) { Environment.FailFast(…); }</c>,
         /// <c>{0}</c> being the call, or the plain call when <paramref name="failureFormat"/> is null.
         /// </summary>
