@@ -221,7 +221,19 @@ namespace ComImpersonation.CodeFixes
             // before NtSetInformationThread(…, ref none, …)); otherwise the impersonation's own end is written there.
             var dropped = new HashSet<StatementSyntax>();
             List<StatementSyntax> finallyStatements;
-            if (revertToMove is not null)
+            if (revertToMove is not null && !StatementFacts.CanMoveIntoFinally(revertToMove))
+            {
+                // `if (CoRevertToSelf() != 0) return false;` cannot stand in a finally: the row's end takes its place.
+                if (semantics.EndFor(impersonation, impersonation.SpanStart, cancellationToken) is not { } replacement)
+                {
+                    return null;
+                }
+
+                finallyStatements = replacement.ToList();
+                dropped.Add(revertToMove);
+                revertToMove = null;
+            }
+            else if (revertToMove is not null)
             {
                 finallyStatements = new List<StatementSyntax> { revertToMove };
                 if (end - 1 >= start && StatementFacts.IsPreparationOf(statements[end - 1], revertToMove, semantics.Model, cancellationToken))

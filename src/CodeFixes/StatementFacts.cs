@@ -82,7 +82,7 @@ namespace ComImpersonation.CodeFixes
         /// <summary>
         /// <c>if (failed(Call())) { Environment.FailFast(…); }</c>, no <c>else</c>: the call, when the condition is its
         /// result's failure test (read in its own convention, as the analysis reads it) and the branch ends the process
-        /// or leaves.
+        /// or leaves (<c>if (CoRevertToSelf() != 0) return false;</c> too: see <see cref="CanMoveIntoFinally"/>).
         /// </summary>
         private static InvocationExpressionSyntax? CheckedCall(StatementSyntax statement, FixSemantics semantics, CancellationToken cancellationToken)
         {
@@ -100,6 +100,16 @@ namespace ComImpersonation.CodeFixes
 
             return call;
         }
+
+        /// <summary>
+        /// A revert statement that can stand in a <c>finally</c> as it is: no <c>return</c>, <c>break</c>,
+        /// <c>continue</c> or <c>goto</c> in it (control cannot leave a <c>finally</c> that way, CS0157). A checked
+        /// revert that returns on failure (<c>if (CoRevertToSelf() != 0) return false;</c>) is replaced by the end the
+        /// row writes, which stops the process where the revert fails.
+        /// </summary>
+        public static bool CanMoveIntoFinally(StatementSyntax revert) =>
+            !revert.DescendantNodesAndSelf(node => node is not AnonymousFunctionExpressionSyntax and not LocalFunctionStatementSyntax)
+                .Any(node => node is ReturnStatementSyntax or BreakStatementSyntax or ContinueStatementSyntax or GotoStatementSyntax or YieldStatementSyntax);
 
         /// <summary><c>Environment.FailFast(…);</c>, alone or as the last statement of a block: control never comes back.</summary>
         private static bool EndsTheProcess(StatementSyntax statement, SemanticModel model, CancellationToken cancellationToken)

@@ -426,6 +426,67 @@ namespace ComImpersonation.Analyzers.Tests.Fixes
         }
 
         [Theory]
+        [InlineData("DllImport.ole32")]
+        [InlineData("ComImport")]
+        public Task Revert_that_returns_on_failure_is_replaced_by_the_written_end(string name)
+        {
+            // `if (CoRevertToSelf() != 0) return false;` cannot stand in a finally (CS0157): the written end, which stops
+            // the process where the revert fails, takes its place, and the code after it still runs reverted.
+            Flavour f = RuleCode.Get(name);
+            return VerifyFix.RunAsync<RevertInFinallyCodeFixProvider>(
+                f,
+                $$"""
+                    public bool Check()
+                    {
+                        if ({|COMIMP002:{{f.Impersonate}}|} != 0)
+                        {
+                            return false;
+                        }
+
+                        if (!_flag)
+                        {
+                            return false;
+                        }
+
+                        Work();
+                        if ({{f.Revert}} != 0)
+                        {
+                            return false;
+                        }
+
+                        Log(1);
+                        return true;
+                    }
+                """,
+                $$"""
+                    public bool Check()
+                    {
+                        if ({{f.Impersonate}} != 0)
+                        {
+                            return false;
+                        }
+
+                        try
+                        {
+                            if (!_flag)
+                            {
+                                return false;
+                            }
+
+                            Work();
+                        }
+                        finally
+                        {
+                            {{FixCode.WrittenRevert(f, FixCode.Body + "    ")}}
+                        }
+
+                        Log(1);
+                        return true;
+                    }
+                """);
+        }
+
+        [Theory]
         [MemberData(nameof(TokenNames))]
         public Task Local_declared_without_a_value_moves_before_the_try(string name)
         {
