@@ -108,8 +108,9 @@ namespace ComImpersonation.CodeFixes
         /// row writes, which stops the process where the revert fails.
         /// </summary>
         public static bool CanMoveIntoFinally(StatementSyntax revert) =>
-            !revert.DescendantNodesAndSelf(node => node is not AnonymousFunctionExpressionSyntax and not LocalFunctionStatementSyntax)
-                .Any(node => node is ReturnStatementSyntax or BreakStatementSyntax or ContinueStatementSyntax or GotoStatementSyntax or YieldStatementSyntax);
+            !MayJumpOut(revert)
+            && !revert.DescendantNodesAndSelf(node => node is not AnonymousFunctionExpressionSyntax and not LocalFunctionStatementSyntax)
+                .Any(node => node is YieldStatementSyntax); // nor can a finally yield (CS1625)
 
         /// <summary><c>Environment.FailFast(…);</c>, alone or as the last statement of a block: control never comes back.</summary>
         private static bool EndsTheProcess(StatementSyntax statement, SemanticModel model, CancellationToken cancellationToken)
