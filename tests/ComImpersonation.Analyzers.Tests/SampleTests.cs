@@ -25,28 +25,14 @@ namespace ComImpersonation.Analyzers.Tests
         /// <summary>A comment line that starts like a marker; it must then be a well-formed one, never silently ignored.</summary>
         private static readonly Regex MarkerLike = new Regex(@"^\s*//\s*expect\b", RegexOptions.IgnoreCase);
 
+        /// <summary>A warning line of the README's "See it work" output: <c>File.cs(line,column): warning COMIMPnnn: message (help link)</c>.</summary>
+        private static readonly Regex ReadmeWarning = new Regex(@"^(?<file>[A-Za-z]+\.cs)\((?<line>\d+),(?<column>\d+)\): warning (?<id>COMIMP\d{3}): (?<message>.*)$");
+
         [Fact]
         public async Task Sample_reports_exactly_the_marked_diagnostics()
         {
-            string sampleDirectory = RepositoryPaths.Combine("samples", "AsyncComServer");
-            string[] files = Directory.GetFiles(sampleDirectory, "*.cs").OrderBy(f => f, StringComparer.Ordinal).ToArray();
-            Assert.NotEmpty(files);
-
-            var test = new SampleTest();
-            var expected = new List<string>();
-            foreach (string file in files)
-            {
-                string name = Path.GetFileName(file);
-                string text = File.ReadAllText(file);
-                test.TestState.Sources.Add((name, text));
-                expected.AddRange(ExpectedIn(name, text));
-            }
-
+            (SampleTest test, List<string> expected) = await RunOnSampleAsync();
             Assert.NotEmpty(expected);
-
-            // The testing library builds and checks the compilation (a compiler error fails the test); the analyzer's
-            // own diagnostics are taken out of its comparison and compared here by rule ID and line only.
-            await test.RunAsync(CancellationToken.None);
 
             List<string> actual = test.AnalyzerDiagnostics
                 .Select(d => Key(Path.GetFileName(d.Location.GetLineSpan().Path), d.Location.GetLineSpan().StartLinePosition.Line + 1, d.Id))
@@ -62,6 +48,56 @@ namespace ComImpersonation.Analyzers.Tests
                 "Sample diagnostics differ from its '// expect:' markers." + Environment.NewLine
                 + "Missing (marked, not reported):" + Format(missing) + Environment.NewLine
                 + "Unexpected (reported, not marked):" + Format(unexpected));
+        }
+
+        /// <summary>
+        /// The README's "See it work" section shows what its command prints on the sample: each warning, where it is and
+        /// its whole message and help link, and no other (the README and the sample drifted apart once).
+        /// </summary>
+        [Fact]
+        public async Task Readme_shows_what_the_sample_prints()
+        {
+            (SampleTest test, _) = await RunOnSampleAsync();
+            List<string> printed = test.AnalyzerDiagnostics
+                .Select(d => $"{Path.GetFileName(d.Location.GetLineSpan().Path)}({d.Location.GetLineSpan().StartLinePosition.Line + 1},{d.Location.GetLineSpan().StartLinePosition.Character + 1}): warning {d.Id}: {d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)} ({d.Descriptor.HelpLinkUri})")
+                .Distinct()
+                .OrderBy(line => line, StringComparer.Ordinal)
+                .ToList();
+            List<string> shown = File.ReadAllLines(RepositoryPaths.Combine("README.md"))
+                .Select(line => line.TrimEnd())
+                .Where(line => ReadmeWarning.IsMatch(line))
+                .OrderBy(line => line, StringComparer.Ordinal)
+                .ToList();
+
+            Assert.NotEmpty(shown);
+            Assert.True(
+                printed.SequenceEqual(shown),
+                "README.md's sample output differs from what the sample prints." + Environment.NewLine
+                + "Printed, not shown:" + Format(printed.Except(shown).ToArray()) + Environment.NewLine
+                + "Shown, not printed:" + Format(shown.Except(printed).ToArray()));
+        }
+
+        /// <summary>The analyzer on the sample's sources as written, and the (file, line, ID) its markers announce.</summary>
+        private static async Task<(SampleTest Test, List<string> Expected)> RunOnSampleAsync()
+        {
+            string sampleDirectory = RepositoryPaths.Combine("samples", "AsyncComServer");
+            string[] files = Directory.GetFiles(sampleDirectory, "*.cs").OrderBy(f => f, StringComparer.Ordinal).ToArray();
+            Assert.NotEmpty(files);
+
+            var test = new SampleTest();
+            var expected = new List<string>();
+            foreach (string file in files)
+            {
+                string name = Path.GetFileName(file);
+                string text = File.ReadAllText(file);
+                test.TestState.Sources.Add((name, text));
+                expected.AddRange(ExpectedIn(name, text));
+            }
+
+            // The testing library builds and checks the compilation (a compiler error fails the test); the analyzer's
+            // own diagnostics are taken out of its comparison and compared by the callers.
+            await test.RunAsync(CancellationToken.None);
+            return (test, expected);
         }
 
         /// <summary>(file, line, ID) for every ID of every marker: the diagnostic belongs on the line after the marker.</summary>
