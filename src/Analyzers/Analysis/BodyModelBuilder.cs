@@ -416,7 +416,7 @@ namespace ComImpersonation.Analyzers.Analysis
             private void AddImpersonation(BasicBlock block, IOperation call, ApiCall api, bool mayThrow, object? token = null, bool? endedByItsValue = null, CalleePlace? inside = null)
             {
                 int site = _impersonations.Count;
-                _impersonations.Add(new ImpersonationSite(site, call, api, block, _statementIndex, endedByItsValue ?? api.Family is ApiFamily.Managed or ApiFamily.NtObjectManager, inside));
+                _impersonations.Add(new ImpersonationSite(site, call, api, block, _statementIndex, endedByItsValue ?? api.Form is { EndedByItsValue: true }, inside));
                 Add(block, new Effect(EffectKind.Impersonate, site, key: token, operation: call, mayThrow: mayThrow));
             }
 

@@ -7,8 +7,9 @@ namespace ComImpersonation.Analyzers.Api
     /// </summary>
     internal sealed class ApiForm
     {
-        private ApiForm(ApiOperation operation, ApiFormKind kind, ApiFamily family, string name, ComInterfaceIdentity? comInterface, NativeLibraryMatcher? libraries, string? typeName, ResultConvention convention, ArgumentRule argumentRule, ImpersonationEnd end, int threadArgument = -1, int tokenArgument = -1, ThreadRule threadRule = ThreadRule.NullIsCurrent, bool endHarmlessWithoutImpersonation = false)
+        private ApiForm(ApiOperation operation, ApiFormKind kind, ApiFamily family, string name, ComInterfaceIdentity? comInterface, NativeLibraryMatcher? libraries, string? typeName, ResultConvention convention, ArgumentRule argumentRule, ImpersonationEnd end, int threadArgument = -1, int tokenArgument = -1, ThreadRule threadRule = ThreadRule.NullIsCurrent, bool endHarmlessWithoutImpersonation = false, bool seedsWrapperIndex = true)
         {
+            SeedsWrapperIndex = seedsWrapperIndex;
             EndHarmlessWithoutImpersonation = operation == ApiOperation.Impersonate && endHarmlessWithoutImpersonation;
             ThreadRule = threadRule;
             ThreadArgument = threadArgument;
@@ -62,6 +63,19 @@ namespace ComImpersonation.Analyzers.Api
         /// </summary>
         public bool EndHarmlessWithoutImpersonation { get; }
 
+        /// <summary>
+        /// Whether the wrapper-name index grows from this row's name (<see cref="ApiModel.IndexSeeds"/>). Not for the SSPI
+        /// and NT native rows: a code base that implements them (NtCoreLib) would grow the index, which goes by name,
+        /// through half its code. Their direct calls are still analysed.
+        /// </summary>
+        public bool SeedsWrapperIndex { get; }
+
+        /// <summary>
+        /// For an impersonation: the value the call returns ends it (<c>WindowsIdentity.Impersonate()</c>'s context,
+        /// NtApiDotNet's <c>ThreadImpersonationContext</c>), so returning or storing that value hands it off.
+        /// </summary>
+        public bool EndedByItsValue => Operation == ApiOperation.Impersonate && Kind is ApiFormKind.ManagedMethod or ApiFormKind.ContextMethod;
+
         /// <summary>The check a fix writes on this row's result, from its failure convention.</summary>
         public FailureCheck Check { get; }
 
@@ -87,8 +101,8 @@ namespace ComImpersonation.Analyzers.Api
 
         /// <summary>A <c>[DllImport]</c> or <c>[LibraryImport]</c> method whose native entry point is <paramref name="entryPoint"/>.</summary>
         /// <remarks>An impersonation is ended by the family's parameterless revert declared beside it unless <paramref name="end"/> says otherwise.</remarks>
-        public static ApiForm NativeFunction(ApiOperation operation, ApiFamily family, string entryPoint, NativeLibraryMatcher libraries, ResultConvention convention, ArgumentRule argumentRule = ArgumentRule.None, int threadArgument = -1, int tokenArgument = -1, ThreadRule threadRule = ThreadRule.NullIsCurrent, ImpersonationEnd? end = null, bool endHarmlessWithoutImpersonation = false) =>
-            new ApiForm(operation, ApiFormKind.NativeFunction, family, entryPoint, comInterface: null, libraries, typeName: null, convention, argumentRule, end ?? ImpersonationEnd.PartnerRevert, threadArgument, tokenArgument, threadRule, endHarmlessWithoutImpersonation);
+        public static ApiForm NativeFunction(ApiOperation operation, ApiFamily family, string entryPoint, NativeLibraryMatcher libraries, ResultConvention convention, ArgumentRule argumentRule = ArgumentRule.None, int threadArgument = -1, int tokenArgument = -1, ThreadRule threadRule = ThreadRule.NullIsCurrent, ImpersonationEnd? end = null, bool endHarmlessWithoutImpersonation = false, bool seedsWrapperIndex = true) =>
+            new ApiForm(operation, ApiFormKind.NativeFunction, family, entryPoint, comInterface: null, libraries, typeName: null, convention, argumentRule, end ?? ImpersonationEnd.PartnerRevert, threadArgument, tokenArgument, threadRule, endHarmlessWithoutImpersonation, seedsWrapperIndex);
 
         /// <summary>A method of NtApiDotNet / NtCoreLib that returns a <c>ThreadImpersonationContext</c> (any type, any overload).</summary>
         /// <remarks>Ended by disposing the context it returned (its <c>Dispose()</c> reverts, as a <c>using</c> would).</remarks>

@@ -77,7 +77,7 @@ namespace ComImpersonation.Analyzers.Api
                         entryPoints.Add(form.Name);
                         declarableNames.Add(form.Name);
                         candidates.Add(form.Name);
-                        if (form.Family is ApiFamily.Sspi or ApiFamily.Nt)
+                        if (!form.SeedsWrapperIndex)
                         {
                             contextNames.Add(form.Name); // see IndexSeeds
                         }
