@@ -83,7 +83,7 @@ namespace ComImpersonation.CodeFixes
         /// </summary>
         public bool EndIsHarmlessWithoutImpersonation(InvocationExpressionSyntax impersonation, CancellationToken cancellationToken) =>
             Model.GetOperation(impersonation, cancellationToken) is IInvocationOperation operation
-            && Api.Classify(operation, Options, Model) is { Operation: ApiOperation.Impersonate, Form.EndHarmlessWithoutImpersonation: true };
+            && Api.Classify(operation, Options, Model, cancellationToken) is { Operation: ApiOperation.Impersonate, Form.EndHarmlessWithoutImpersonation: true };
 
         /// <summary>How an impersonation's result reports failure: the recognised call's, or its wrapper's.</summary>
         public ResultShape ResultShapeOf(InvocationExpressionSyntax invocation, CancellationToken cancellationToken) =>

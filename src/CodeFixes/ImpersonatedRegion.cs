@@ -288,15 +288,15 @@ namespace ComImpersonation.CodeFixes
                 TextSpan regionSpan = TextSpan.FromBounds(statements[start].SpanStart, statements[regionEnd - 1].Span.End);
                 var hoisted = new List<StatementSyntax>();
                 var staying = new List<StatementSyntax>();
+                var wrapped = new List<StatementSyntax>();
                 for (int i = 0; i < region.Count; i++)
                 {
                     StatementSyntax statement = region[i];
                     if (statement != statements[start + i])
                     {
-                        continue; // the merged return
+                        wrapped.Add(statement); // the merged return
                     }
-
-                    if (StatementFacts.DeclaresNamesUsedElsewhere(new[] { statement }, StatementFacts.FunctionBodyOf(list.Owner), semantics.Model, cancellationToken, regionSpan))
+                    else if (StatementFacts.DeclaresNamesUsedElsewhere(new[] { statement }, StatementFacts.FunctionBodyOf(list.Owner), semantics.Model, cancellationToken, regionSpan))
                     {
                         if (Hoist(statement, semantics.Model, cancellationToken) is not { } split)
                         {
@@ -304,15 +304,19 @@ namespace ComImpersonation.CodeFixes
                         }
 
                         hoisted.Add(split.Declaration);
-                        region[i] = split.Assignment!; // null (nothing left in the try) is removed below
+                        if (split.Assignment is { } assignment)
+                        {
+                            wrapped.Add(assignment); // `T x;` moved whole leaves nothing in the try
+                        }
                     }
                     else
                     {
                         staying.Add(statement);
+                        wrapped.Add(statement);
                     }
                 }
 
-                region.RemoveAll(statement => statement is null);
+                region = wrapped;
                 if (region.Count == 0)
                 {
                     return null;

@@ -26,8 +26,6 @@ namespace ComImpersonation.Analyzers.Api
 
         public IReadOnlyList<string> WithoutGateWord { get; }
 
-        public bool IsEmpty => WithGateWord.Count == 0 && WithoutGateWord.Count == 0;
-
         private static bool ContainsGateWord(string name)
         {
             foreach (string word in ApiTable.GateWords)

@@ -42,7 +42,7 @@ namespace ComImpersonation.CodeFixes.Fixes
         /// or parameter that a lambda or local function of the member captures (a call between could write it).
         /// Direct writes between are caught by the move's own check of what the moved statement reads.
         /// </summary>
-        public static bool MayChangeBetween(StatementSyntax moved, SyntaxList<StatementSyntax> statements, int from, int to, SemanticModel model, CancellationToken cancellationToken)
+        public static bool MayChangeBetween(StatementSyntax moved, SemanticModel model, CancellationToken cancellationToken)
         {
             var read = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
             if (moved is IfStatementSyntax test && model.GetOperation(test.Condition, cancellationToken) is { } condition)

@@ -57,7 +57,7 @@ namespace ComImpersonation.CodeFixes.Fixes
             if (regionEnd < 0
                 || FailureChecksBetween(statements, signalIndex, anchorIndex, regionEnd, target, semantics, cancellationToken) is not { } failureChecks
                 || WritesWhatSignalReads(statements, signalIndex, regionEnd, signalStatement, semantics.Model, cancellationToken)
-                || (signalStatement != signalCall && EarlySignalTest.MayChangeBetween(signalStatement, statements, signalIndex, regionEnd, semantics.Model, cancellationToken)))
+                || (signalStatement != signalCall && EarlySignalTest.MayChangeBetween(signalStatement, semantics.Model, cancellationToken)))
             {
                 return null;
             }
